@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// Builds, starts one in-memory Azurite for the whole run, and runs node's test runner over the
+// compiled tests. Arguments narrow the run to some test files or folders (TypeScript paths).
+import { spawnSync, spawn } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+process.chdir(root);
+
+if (!process.argv.includes("--no-build")) {
+  const build = spawnSync(process.execPath, [path.join("node_modules", "typescript", "bin", "tsc"), "-p", "."], { stdio: "inherit" });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+}
+
+const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith("--"));
+const roots = (wanted.length ? wanted : ["test"]).map((p) => path.join("dist", p.replace(/\.ts$/, ".js")));
+const files = roots.flatMap((p) => collect(p)).sort();
+if (files.length === 0) {
+  console.error(`No compiled tests found under ${roots.join(", ")}`);
+  process.exit(1);
+}
+
+const { startAzurite, shareAzurite } = await import(path.join(root, "dist/test/support/azurite.js"));
+const azurite = await startAzurite();
+const child = spawn(process.execPath, ["--test", "--test-concurrency=2", ...files], {
+  stdio: "inherit",
+  env: { ...process.env, ...shareAzurite(azurite) },
+});
+const code = await new Promise((resolve) => child.on("exit", (status, signal) => resolve(status ?? (signal ? 1 : 0))));
+await azurite.stop();
+process.exit(code);
+
+function collect(p) {
+  if (!existsSync(p)) return [];
+  if (statSync(p).isFile()) return p.endsWith(".test.js") ? [p] : [];
+  return readdirSync(p).flatMap((name) => collect(path.join(p, name)));
+}

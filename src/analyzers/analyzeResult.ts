@@ -1,0 +1,62 @@
+/** The Document Intelligence `AnalyzeResult` wire shape (api-version 2024-11-30), as far as docbatch produces it. */
+export type StringIndexType = "textElements" | "unicodeCodePoint" | "utf16CodeUnit";
+export type ContentFormat = "text" | "markdown";
+
+export interface DocumentSpan {
+  offset: number;
+  length: number;
+}
+
+export interface DocumentWord {
+  content: string;
+  polygon?: number[];
+  confidence: number;
+  span: DocumentSpan;
+}
+
+export interface DocumentLine {
+  content: string;
+  polygon?: number[];
+  spans: DocumentSpan[];
+}
+
+export interface DocumentPage {
+  pageNumber: number;
+  angle?: number;
+  width?: number;
+  height?: number;
+  unit?: "inch" | "pixel";
+  spans: DocumentSpan[];
+  words?: DocumentWord[];
+  lines?: DocumentLine[];
+}
+
+export interface BoundingRegion {
+  pageNumber: number;
+  polygon: number[];
+}
+
+export interface DocumentParagraph {
+  role?: string;
+  content: string;
+  boundingRegions?: BoundingRegion[];
+  spans: DocumentSpan[];
+}
+
+export interface AnalyzeResult {
+  apiVersion: string;
+  modelId: string;
+  stringIndexType: StringIndexType;
+  content: string;
+  contentFormat?: ContentFormat;
+  pages: DocumentPage[];
+  paragraphs?: DocumentParagraph[];
+  tables?: unknown[];
+  styles?: unknown[];
+  languages?: unknown[];
+  documents?: unknown[];
+  warnings?: { code: string; message: string; target?: string }[];
+  [extra: string]: unknown;
+}
+
+export const ANALYZE_API_VERSION = "2024-11-30";

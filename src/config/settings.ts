@@ -1,0 +1,105 @@
+import os from "node:os";
+import { z } from "zod";
+
+/**
+ * Every app setting docbatch reads, in one place: the README table, local.settings.json.example
+ * and the Bicep are checked against this list by test/config/settingsConsistency.test.ts.
+ * Settings read by the Functions host or the Azure SDKs themselves (AzureWebJobsStorage*,
+ * AZURE_CLIENT_ID, ...) are listed too, flagged `readBy: "platform"`.
+ */
+export interface SettingDescription {
+  name: string;
+  description: string;
+  default?: string;
+  readBy?: "docbatch" | "platform";
+}
+
+export const settingCatalogue: readonly SettingDescription[] = [
+  { name: "AzureWebJobsStorage", readBy: "platform", description: "Storage connection string (local development with Azurite). In Azure, identity-based settings below are used instead." },
+  { name: "AzureWebJobsStorage__blobServiceUri", readBy: "platform", description: "Blob endpoint of the app's storage account when using its managed identity." },
+  { name: "AzureWebJobsStorage__queueServiceUri", readBy: "platform", description: "Queue endpoint of the app's storage account when using its managed identity." },
+  { name: "AzureWebJobsStorage__tableServiceUri", readBy: "platform", description: "Table endpoint of the app's storage account (status tables) when using its managed identity." },
+  { name: "AzureWebJobsStorage__credential", readBy: "platform", description: "`managedidentity` in Azure." },
+  { name: "AzureWebJobsStorage__clientId", readBy: "platform", description: "Client id of the user-assigned managed identity used for storage." },
+  { name: "AZURE_CLIENT_ID", readBy: "platform", description: "Client id of the user-assigned managed identity for DefaultAzureCredential (source containers, Document Intelligence)." },
+  { name: "DOCBATCH_API_KEYS", description: "Comma-separated API keys accepted in `Ocp-Apim-Subscription-Key` / `api-key` / `Authorization: Bearer`. Several at once allow rotation." },
+  { name: "DOCBATCH_ENCRYPTION_KEY", description: "Base64 32-byte key that encrypts SAS-bearing URLs at rest in the status table." },
+  { name: "DOCBATCH_ALLOWED_STORAGE_ACCOUNTS", description: "Comma-separated storage account names that docbatch may reach with its own identity (URLs without SAS). Defaults to the app's own account." },
+  { name: "DOCBATCH_ALLOW_LOOPBACK_HTTP", default: "false", description: "Allow plain-http storage URLs on loopback (Azurite). Local development only." },
+  { name: "DOCBATCH_MAX_DOCUMENTS_PER_BATCH", default: "10000", description: "Most documents one batch may hold." },
+  { name: "DOCBATCH_MAX_DOCUMENT_BYTES", default: "524288000", description: "Largest document analyzed; larger ones fail with ContentTooLarge." },
+  { name: "DOCBATCH_DOCUMENTS_PER_SUBORCHESTRATION", default: "500", description: "Documents per sub-orchestration when a batch fans out." },
+  { name: "DOCBATCH_RETENTION_HOURS", default: "24", description: "How long finished batches' status is kept." },
+  { name: "DOCBATCH_PURGE_SCHEDULE", default: "0 */15 * * * *", description: "NCRONTAB schedule of the purge timer." },
+  { name: "DOCBATCH_TABLE_PREFIX", default: "docbatch", description: "Prefix of the status tables' names." },
+  { name: "DOCBATCH_TASK_HUB", default: "docbatch", description: "Durable Functions task hub name." },
+  { name: "DOCBATCH_ANALYZE_TIMEOUT_SECONDS", default: "300", description: "Time limit for analyzing one document." },
+  { name: "DOCBATCH_OCR_WORKERS", description: "OCR workers per instance. Defaults to the number of cores." },
+  { name: "DOCUMENT_INTELLIGENCE_ENDPOINT", description: "Azure AI Document Intelligence endpoint for models docbatch does not run itself. Optional." },
+  { name: "DOCUMENT_INTELLIGENCE_KEY", description: "Key for that endpoint. Unset: the managed identity is used." },
+  { name: "DOCUMENT_INTELLIGENCE_REQUESTS_PER_SECOND", default: "15", description: "Request rate to Document Intelligence for the whole app." },
+  { name: "DOCUMENT_INTELLIGENCE_PREFER_CLOUD_READ", default: "false", description: "Send prebuilt-read to Document Intelligence instead of the offline reader." },
+];
+
+const csv = z
+  .string()
+  .optional()
+  .transform((value) => (value ?? "").split(",").map((item) => item.trim()).filter(Boolean));
+const bool = z
+  .string()
+  .optional()
+  .transform((value) => /^(1|true|yes)$/i.test(value ?? ""));
+const positiveInt = (fallback: number) =>
+  z.coerce.number().int().positive().optional().transform((value) => value ?? fallback);
+
+const settingsSchema = z.object({
+  DOCBATCH_API_KEYS: csv,
+  DOCBATCH_ENCRYPTION_KEY: z.string().optional(),
+  DOCBATCH_ALLOWED_STORAGE_ACCOUNTS: csv,
+  DOCBATCH_ALLOW_LOOPBACK_HTTP: bool,
+  DOCBATCH_MAX_DOCUMENTS_PER_BATCH: positiveInt(10_000),
+  DOCBATCH_MAX_DOCUMENT_BYTES: positiveInt(500 * 1024 * 1024),
+  DOCBATCH_DOCUMENTS_PER_SUBORCHESTRATION: positiveInt(500),
+  DOCBATCH_RETENTION_HOURS: z.coerce.number().nonnegative().optional().transform((v) => v ?? 24),
+  DOCBATCH_TABLE_PREFIX: z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,40}$/).optional().transform((v) => v ?? "docbatch"),
+  DOCBATCH_ANALYZE_TIMEOUT_SECONDS: positiveInt(300),
+  DOCBATCH_OCR_WORKERS: positiveInt(Math.max(1, os.availableParallelism())),
+  DOCUMENT_INTELLIGENCE_ENDPOINT: z.string().url().optional(),
+  DOCUMENT_INTELLIGENCE_KEY: z.string().optional(),
+  DOCUMENT_INTELLIGENCE_REQUESTS_PER_SECOND: z.coerce.number().positive().optional().transform((v) => v ?? 15),
+  DOCUMENT_INTELLIGENCE_PREFER_CLOUD_READ: bool,
+});
+
+export type DocbatchSettings = ReturnType<typeof readSettings>;
+
+/** Reads the settings from the environment (app settings). Empty strings count as unset. */
+export function readSettings(env: NodeJS.ProcessEnv = process.env) {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ""));
+  const parsed = settingsSchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ");
+    throw new Error(`Invalid docbatch settings: ${problems}`);
+  }
+  const s = parsed.data;
+  return {
+    apiKeys: s.DOCBATCH_API_KEYS,
+    encryptionKey: s.DOCBATCH_ENCRYPTION_KEY,
+    allowedStorageAccounts: s.DOCBATCH_ALLOWED_STORAGE_ACCOUNTS,
+    allowLoopbackHttp: s.DOCBATCH_ALLOW_LOOPBACK_HTTP,
+    maxDocumentsPerBatch: s.DOCBATCH_MAX_DOCUMENTS_PER_BATCH,
+    maxDocumentBytes: s.DOCBATCH_MAX_DOCUMENT_BYTES,
+    documentsPerSubOrchestration: s.DOCBATCH_DOCUMENTS_PER_SUBORCHESTRATION,
+    retentionHours: s.DOCBATCH_RETENTION_HOURS,
+    tablePrefix: s.DOCBATCH_TABLE_PREFIX,
+    analyzeTimeoutMs: s.DOCBATCH_ANALYZE_TIMEOUT_SECONDS * 1000,
+    ocrWorkers: s.DOCBATCH_OCR_WORKERS,
+    documentIntelligence: s.DOCUMENT_INTELLIGENCE_ENDPOINT
+      ? {
+          endpoint: s.DOCUMENT_INTELLIGENCE_ENDPOINT,
+          key: s.DOCUMENT_INTELLIGENCE_KEY,
+          requestsPerSecond: s.DOCUMENT_INTELLIGENCE_REQUESTS_PER_SECOND,
+          preferCloudRead: s.DOCUMENT_INTELLIGENCE_PREFER_CLOUD_READ,
+        }
+      : undefined,
+  };
+}
