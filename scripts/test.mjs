@@ -22,7 +22,7 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-const { startAzurite, shareAzurite } = await import(path.join(root, "dist/test/support/azurite.js"));
+const { startAzurite, shareAzurite } = await import(path.join(root, "dist/local-host/azurite.js"));
 const azurite = await startAzurite();
 const child = spawn(process.execPath, ["--test", "--test-concurrency=2", ...files], {
   stdio: "inherit",
