@@ -11,7 +11,10 @@ process.chdir(root);
 
 if (!process.argv.includes("--no-build")) {
   const build = spawnSync(process.execPath, [path.join("node_modules", "typescript", "bin", "tsc"), "-p", "."], { stdio: "inherit" });
-  if (build.status !== 0) process.exit(build.status ?? 1);
+  // Type errors fail CI; locally the emitted JavaScript still runs so one broken file does not
+  // stop everyone else's tests.
+  if (build.status !== 0 && (process.env.CI || process.argv.includes("--strict"))) process.exit(build.status ?? 1);
+  if (build.status !== 0) console.error("\nType errors above: the tests run anyway (CI fails on them).\n");
 }
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith("--"));

@@ -1,0 +1,313 @@
+// docbatch in one subscription: `azd up` deploys this file at subscription scope.
+// Every Azure Verified Module is pinned; docs/deploy.md explains each parameter.
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('Name of the azd environment; it seeds the resource names and tags every resource group.')
+param environmentName string
+
+@minLength(1)
+@description('Region of every resource (Flex Consumption must be available there).')
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
+param location string
+
+@description('Object id of the deploying user or service principal. It gets data access to storage, Key Vault and the scheduler for debugging. Empty: no roles for it.')
+param principalId string = ''
+
+@allowed(['User', 'ServicePrincipal'])
+@description('Kind of principalId.')
+param principalType string = 'User'
+
+// ---- Function app -------------------------------------------------------------------------
+
+@allowed(['20', '22'])
+@description('Node.js version of the Flex Consumption app.')
+param nodeVersion string = '20'
+
+@allowed([512, 2048, 4096])
+@description('Memory of one instance in MB. OCR of large scans likes 4096.')
+param instanceMemoryMB int = 2048
+
+@minValue(40)
+@maxValue(1000)
+@description('Most instances the app scales out to.')
+param maximumInstanceCount int = 100
+
+// ---- Durable backend ----------------------------------------------------------------------
+
+@allowed(['AzureStorage', 'DurableTaskScheduler'])
+@description('Durable Functions backend: the app\'s storage account, or the Durable Task Scheduler for larger scale.')
+param durableBackend string = 'AzureStorage'
+
+@allowed(['Consumption', 'Dedicated'])
+@description('Durable Task Scheduler SKU (only when durableBackend is DurableTaskScheduler).')
+param durableTaskSchedulerSku string = 'Consumption'
+
+// ---- Secrets ------------------------------------------------------------------------------
+
+@secure()
+@description('Random seed from which the API key and the encryption key are derived when none is given. azd generates it once per environment and keeps it in .azure/<env>/config.json, so re-provisioning keeps both keys.')
+@metadata({
+  azd: {
+    type: 'generate'
+    config: {
+      length: 40
+    }
+  }
+})
+param secretSeed string
+
+@secure()
+@description('DOCBATCH_API_KEYS: comma-separated API keys. Empty: one key derived from secretSeed.')
+param apiKeys string = ''
+
+@secure()
+@description('DOCBATCH_ENCRYPTION_KEY: base64 of exactly 32 bytes (openssl rand -base64 32). Empty: derived from secretSeed.')
+param encryptionKey string = ''
+
+// ---- docbatch settings --------------------------------------------------------------------
+
+@description('More storage account names docbatch may read and write with its identity (comma-separated); the app\'s own account is always allowed.')
+param allowedStorageAccounts string = ''
+
+@description('DOCBATCH_MAX_DOCUMENT_BYTES: largest document analyzed.')
+param maxDocumentBytes int = 524288000
+
+@description('DOCBATCH_MAX_DOCUMENTS_PER_BATCH: most documents one batch may hold.')
+param maxDocumentsPerBatch int = 10000
+
+@description('DOCBATCH_RETENTION_HOURS: how long finished batches\' status is kept.')
+param retentionHours int = 24
+
+@description('DOCBATCH_TASK_HUB: Durable Functions task hub (also the scheduler\'s task hub name).')
+param taskHubName string = 'docbatch'
+
+@description('Further app settings merged last (for example DOCBATCH_OCR_WORKERS).')
+param extraAppSettings object = {}
+
+// ---- Document Intelligence ----------------------------------------------------------------
+
+@allowed(['none', 'new', 'existing'])
+@description('Azure AI Document Intelligence for models docbatch does not run itself: none, create a new account, or use an existing one.')
+param documentIntelligenceMode string = 'none'
+
+@description('Resource id of the existing Document Intelligence account (documentIntelligenceMode = existing).')
+param existingDocumentIntelligenceResourceId string = ''
+
+@description('Region of a new Document Intelligence account; empty: same as location.')
+param documentIntelligenceLocation string = ''
+
+// ---- Networking ---------------------------------------------------------------------------
+
+@description('Put storage behind private endpoints in a new virtual network and integrate the app with it.')
+param vnetEnabled bool = false
+
+// ---- Names --------------------------------------------------------------------------------
+
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = { 'azd-env-name': environmentName }
+var functionAppName = 'func-docbatch-${resourceToken}'
+var deploymentContainerName = 'app-package'
+var useScheduler = durableBackend == 'DurableTaskScheduler'
+
+// Keys derived from the seed with guid() (a name-based UUID): the same seed gives the same keys
+// on every provision, and nothing in this file reveals them.
+var derivedApiKey = 'dbk${replace(guid(secretSeed, 'docbatch-api-key'), '-', '')}${replace(guid(secretSeed, 'docbatch-api-key-2'), '-', '')}'
+// base64 of a 32-character ASCII string decodes to exactly 32 bytes (122 random bits of the UUID).
+var derivedEncryptionKey = base64(replace(guid(secretSeed, 'docbatch-encryption-key'), '-', ''))
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: 'rg-${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'br/public:avm/res/managed-identity/user-assigned-identity:0.6.0' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: 'id-docbatch-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module monitoring 'app/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: 'log-${resourceToken}'
+    applicationInsightsName: 'appi-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module network 'app/network.bicep' = if (vnetEnabled) {
+  name: 'network'
+  scope: rg
+  params: {
+    name: 'vnet-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'app/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: 'st${resourceToken}'
+    location: location
+    tags: tags
+    deploymentContainerName: deploymentContainerName
+    privateEndpointSubnetId: vnetEnabled ? network!.outputs.privateEndpointSubnetId : ''
+    privateDnsZoneIds: vnetEnabled ? network!.outputs.storageDnsZoneIds : {}
+  }
+}
+
+module keyVault 'app/keyVault.bicep' = {
+  name: 'keyVault'
+  scope: rg
+  params: {
+    name: 'kv-${resourceToken}'
+    location: location
+    tags: tags
+    apiKeys: empty(apiKeys) ? derivedApiKey : apiKeys
+    encryptionKey: empty(encryptionKey) ? derivedEncryptionKey : encryptionKey
+  }
+}
+
+module scheduler 'app/durableTaskScheduler.bicep' = if (useScheduler) {
+  name: 'durableTaskScheduler'
+  scope: rg
+  params: {
+    name: 'dts-${resourceToken}'
+    location: location
+    tags: tags
+    skuName: durableTaskSchedulerSku
+    taskHubName: taskHubName
+  }
+}
+
+module documentIntelligence 'app/documentIntelligence.bicep' = if (documentIntelligenceMode == 'new') {
+  name: 'documentIntelligence'
+  scope: rg
+  params: {
+    name: diAccountName
+    location: empty(documentIntelligenceLocation) ? location : documentIntelligenceLocation
+    tags: tags
+  }
+}
+
+// Where the account lives. A module's scope must be known when the deployment starts, so this
+// is computed from names, never from another module's outputs.
+var diSubscriptionId = documentIntelligenceMode == 'existing'
+  ? split(existingDocumentIntelligenceResourceId, '/')[2]
+  : subscription().subscriptionId
+var diResourceGroupName = documentIntelligenceMode == 'existing'
+  ? split(existingDocumentIntelligenceResourceId, '/')[4]
+  : rg.name
+var diAccountName = documentIntelligenceMode == 'existing'
+  ? last(split(existingDocumentIntelligenceResourceId, '/'))
+  : 'di-${resourceToken}'
+
+module documentIntelligenceAccess 'app/documentIntelligenceAccess.bicep' = if (documentIntelligenceMode != 'none') {
+  name: 'documentIntelligenceAccess'
+  scope: resourceGroup(diSubscriptionId, diResourceGroupName)
+  params: {
+    accountName: diAccountName
+    principalId: identity.outputs.principalId
+  }
+  dependsOn: [
+    documentIntelligence
+  ]
+}
+
+module roles 'app/roles.bicep' = {
+  name: 'roles'
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    keyVaultName: keyVault.outputs.name
+    schedulerName: useScheduler ? scheduler!.outputs.name : ''
+    identityPrincipalId: identity.outputs.principalId
+    userPrincipalId: principalId
+    userPrincipalType: principalType
+  }
+}
+
+// docbatch's own settings (src/config/settings.ts is the catalogue). Secrets stay in Key Vault.
+var docbatchSettings = {
+  DOCBATCH_API_KEYS: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.apiKeysSecretUri})'
+  DOCBATCH_ENCRYPTION_KEY: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.encryptionKeySecretUri})'
+  DOCBATCH_ALLOWED_STORAGE_ACCOUNTS: empty(allowedStorageAccounts)
+    ? storage.outputs.name
+    : '${storage.outputs.name},${allowedStorageAccounts}'
+  DOCBATCH_ALLOW_LOOPBACK_HTTP: 'false'
+  DOCBATCH_MAX_DOCUMENTS_PER_BATCH: string(maxDocumentsPerBatch)
+  DOCBATCH_MAX_DOCUMENT_BYTES: string(maxDocumentBytes)
+  DOCBATCH_DOCUMENTS_PER_SUBORCHESTRATION: '500'
+  DOCBATCH_RETENTION_HOURS: string(retentionHours)
+  DOCBATCH_PURGE_SCHEDULE: '0 */15 * * * *'
+  DOCBATCH_TABLE_PREFIX: 'docbatch'
+  DOCBATCH_TASK_HUB: taskHubName
+  DOCBATCH_ANALYZE_TIMEOUT_SECONDS: '300'
+  DOCUMENT_INTELLIGENCE_REQUESTS_PER_SECOND: '15'
+  DOCUMENT_INTELLIGENCE_PREFER_CLOUD_READ: 'false'
+}
+var documentIntelligenceSettings = documentIntelligenceMode == 'none'
+  ? {}
+  : {
+      // No key: the app's managed identity holds Cognitive Services User on the account.
+      DOCUMENT_INTELLIGENCE_ENDPOINT: documentIntelligenceAccess!.outputs.endpoint
+    }
+
+module functionApp 'app/functionApp.bicep' = {
+  name: 'functionApp'
+  scope: rg
+  params: {
+    name: functionAppName
+    planName: 'plan-${resourceToken}'
+    location: location
+    tags: tags
+    identityResourceId: identity.outputs.resourceId
+    identityClientId: identity.outputs.clientId
+    blobEndpoint: storage.outputs.blobEndpoint
+    queueEndpoint: storage.outputs.queueEndpoint
+    tableEndpoint: storage.outputs.tableEndpoint
+    deploymentContainerName: deploymentContainerName
+    applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
+    nodeVersion: nodeVersion
+    instanceMemoryMB: instanceMemoryMB
+    maximumInstanceCount: maximumInstanceCount
+    subnetId: vnetEnabled ? network!.outputs.appSubnetId : ''
+    durableTaskSchedulerEndpoint: useScheduler ? scheduler!.outputs.endpoint : ''
+    appSettings: union(docbatchSettings, documentIntelligenceSettings, extraAppSettings)
+  }
+  // Key Vault references and identity-based storage resolve only once the roles exist.
+  dependsOn: [
+    roles
+  ]
+}
+
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+output SERVICE_API_NAME string = functionApp.outputs.name
+output DOCBATCH_URL string = 'https://${functionApp.outputs.defaultHostname}'
+output KEY_VAULT_NAME string = keyVault.outputs.name
+output DOCBATCH_API_KEYS_SECRET_NAME string = keyVault.outputs.apiKeysSecretName
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output AZURE_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.applicationInsightsConnectionString
+output DURABLE_BACKEND string = durableBackend
+output DURABLE_TASK_SCHEDULER_ENDPOINT string = useScheduler ? scheduler!.outputs.endpoint : ''
+output DOCUMENT_INTELLIGENCE_ENDPOINT_URL string = documentIntelligenceMode == 'none' ? '' : documentIntelligenceAccess!.outputs.endpoint

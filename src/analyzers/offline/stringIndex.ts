@@ -1,0 +1,53 @@
+import type { DocumentSpan, StringIndexType } from "../analyzeResult.js";
+
+/**
+ * Converts spans computed in UTF-16 code units (JavaScript string offsets) to the unit the
+ * caller asked for: grapheme clusters (`textElements`, via Intl.Segmenter), Unicode code points,
+ * or UTF-16 code units unchanged.
+ */
+export class StringIndexConverter {
+  /** unitAt[i] = number of units before UTF-16 offset i, for offsets on a unit boundary. */
+  private readonly unitAt: Int32Array | undefined;
+  /** True where a UTF-16 offset is a unit boundary. */
+  private readonly boundary: Uint8Array | undefined;
+
+  constructor(
+    content: string,
+    readonly type: StringIndexType,
+  ) {
+    if (type === "utf16CodeUnit") return;
+    this.unitAt = new Int32Array(content.length + 1);
+    this.boundary = new Uint8Array(content.length + 1);
+    const starts: number[] = [];
+    if (type === "unicodeCodePoint") {
+      for (let i = 0; i < content.length; i += (content.codePointAt(i) ?? 0) > 0xffff ? 2 : 1) starts.push(i);
+    } else {
+      for (const { index } of new Intl.Segmenter(undefined, { granularity: "grapheme" }).segment(content)) starts.push(index);
+    }
+    starts.push(content.length);
+    let unit = 0;
+    let next = 0;
+    for (let i = 0; i <= content.length; i++) {
+      if (starts[next] === i) {
+        this.boundary[i] = 1;
+        unit = next;
+        next++;
+      }
+      this.unitAt[i] = unit;
+    }
+  }
+
+  /** Offset in the target unit; an offset inside a unit rounds down (start) or up (end). */
+  offset(utf16Offset: number, round: "down" | "up" = "down"): number {
+    if (!this.unitAt || !this.boundary) return utf16Offset;
+    const unit = this.unitAt[utf16Offset];
+    return round === "up" && !this.boundary[utf16Offset] ? unit + 1 : unit;
+  }
+
+  span(span: DocumentSpan): DocumentSpan {
+    if (this.type === "utf16CodeUnit") return span;
+    const start = this.offset(span.offset, "down");
+    const end = this.offset(span.offset + span.length, "up");
+    return { offset: start, length: end - start };
+  }
+}

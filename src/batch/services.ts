@@ -1,0 +1,45 @@
+import { readSettings, type DocbatchSettings } from "../config/settings.js";
+import { getAnalyzerRegistry, type AnalyzerRegistry } from "../analyzers/registry.js";
+import { clock } from "../shared/clock.js";
+import { createAppStorage, type AppStorage } from "../storage/appStorage.js";
+import type { StorageUrlPolicy } from "../storage/containerUrl.js";
+import { createSecretBox } from "../storage/secretBox.js";
+import { StatusTable } from "../storage/statusTable.js";
+
+/** What batch processing needs from its surroundings, built once per process from the app settings. */
+export interface BatchServices {
+  settings: DocbatchSettings;
+  storage: AppStorage;
+  statusTable: StatusTable;
+  urlPolicy: StorageUrlPolicy;
+  /** Seals SAS-bearing URLs at rest; undefined when no encryption key is configured. */
+  secrets?: ReturnType<typeof createSecretBox>;
+  analyzers: AnalyzerRegistry;
+  now(): Date;
+}
+
+let services: BatchServices | undefined;
+
+export function getBatchServices(): BatchServices {
+  services ??= createBatchServices();
+  return services;
+}
+
+export function createBatchServices(env: NodeJS.ProcessEnv = process.env): BatchServices {
+  const settings = readSettings(env);
+  const storage = createAppStorage(env);
+  const now = () => clock.now();
+  return {
+    settings,
+    storage,
+    statusTable: new StatusTable(storage, { tablePrefix: settings.tablePrefix, now }),
+    urlPolicy: {
+      allowedAccounts: settings.allowedStorageAccounts.length ? settings.allowedStorageAccounts : [storage.accountName],
+      allowLoopbackHttp: settings.allowLoopbackHttp,
+      appAccountName: storage.accountName,
+    },
+    secrets: settings.encryptionKey ? createSecretBox(settings.encryptionKey) : undefined,
+    analyzers: getAnalyzerRegistry(),
+    now,
+  };
+}

@@ -1,0 +1,220 @@
+import { BlockList, isIP } from "node:net";
+
+/**
+ * Decides whether a caller-supplied container URL may be used, before any request leaves the app.
+ * A URL with a SAS is used as given (the SAS is the caller's grant); a URL without one would be
+ * reached with the app's own identity, so only allow-listed storage accounts are accepted.
+ */
+
+export interface StorageUrlPolicy {
+  /** Accounts the app may reach with its own identity (no SAS). Empty: just `appAccountName`. */
+  allowedAccounts: string[];
+  /** Plain-http, path-style loopback URLs (Azurite). Local development only. */
+  allowLoopbackHttp: boolean;
+  appAccountName: string;
+}
+
+export interface ContainerLocation {
+  accountName: string;
+  containerName: string;
+  /** e.g. https://acct.blob.core.windows.net or http://127.0.0.1:10000/devstoreaccount1 (no trailing slash). */
+  serviceUrl: string;
+  /** Container URL without query: safe to return and store. */
+  url: string;
+  /** The query string without '?', only when it is a SAS (has `sig`). Secret: never log or return it. */
+  sas?: string;
+}
+
+export type StorageUrlErrorCode =
+  | "InvalidContainerUrl"
+  | "InsecureUrl"
+  | "ForbiddenHost"
+  | "StorageAccountNotAllowed"
+  | "InvalidSasToken";
+
+/** A refused URL. `target` names the request field (e.g. "azureBlobSource.containerUrl"). Messages never hold a SAS. */
+export class StorageUrlError extends Error {
+  override readonly name = "StorageUrlError";
+  constructor(
+    readonly code: StorageUrlErrorCode,
+    message: string,
+    readonly target: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Builds the policy from the app settings and the app's own storage account. */
+export function storageUrlPolicy(
+  settings: { allowedStorageAccounts: string[]; allowLoopbackHttp: boolean },
+  appAccountName: string,
+): StorageUrlPolicy {
+  return { allowedAccounts: settings.allowedStorageAccounts, allowLoopbackHttp: settings.allowLoopbackHttp, appAccountName };
+}
+
+// Public cloud and sovereign clouds; DNS-zone (Azure DNS zone endpoints) accounts live under z<N>.blob.storage.azure.net.
+const BLOB_HOST = /^([a-z0-9]{3,24})\.(?:blob\.core\.windows\.net|blob\.core\.usgovcloudapi\.net|blob\.core\.chinacloudapi\.cn|z[0-9]+\.blob\.storage\.azure\.net)$/;
+// Same account suffixes but another service: worth a precise hint.
+const OTHER_STORAGE_SERVICE = /^[a-z0-9]{3,24}\.(dfs|file|queue|table|web)\.core\.(windows\.net|usgovcloudapi\.net|chinacloudapi\.cn)$/;
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
+const ACCOUNT_NAME = /^[a-z0-9]{3,24}$/;
+// 3-63 chars, lowercase letters, digits and single hyphens, starting and ending with a letter or digit.
+const CONTAINER_NAME = /^(?=.{3,63}$)[a-z0-9]+(?:-[a-z0-9]+)*$/;
+const SPECIAL_CONTAINERS = new Set(["$root", "$web"]);
+
+// Addresses that reach the platform itself (instance metadata, wire server, link-local).
+const platformAddresses = new BlockList();
+platformAddresses.addSubnet("169.254.0.0", 16, "ipv4");
+platformAddresses.addAddress("168.63.129.16", "ipv4");
+platformAddresses.addSubnet("fe80::", 10, "ipv6");
+platformAddresses.addAddress("fd00:ec2::254", "ipv6");
+
+/**
+ * Parses and checks a container URL. Throws StorageUrlError synchronously; nothing is sent anywhere.
+ */
+export function parseContainerUrl(raw: string, policy: StorageUrlPolicy, target: string): ContainerLocation {
+  const refuse = (code: StorageUrlErrorCode, message: string): never => {
+    throw new StorageUrlError(code, `${target}: ${message}`, target);
+  };
+  if (typeof raw !== "string" || raw.trim() === "") refuse("InvalidContainerUrl", "a container URL is required.");
+  if (raw !== raw.trim() || /[\s\u0000-\u001f]/.test(raw)) {
+    refuse("InvalidContainerUrl", "the URL contains whitespace or control characters; percent-encode them or remove them.");
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return refuse("InvalidContainerUrl", `'${redactUrl(raw)}' is not an absolute URL; expected https://{account}.blob.core.windows.net/{container}.`);
+  }
+  const shown = redactUrl(raw);
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    refuse("InvalidContainerUrl", `'${shown}' uses ${url.protocol.replace(/:$/, "")}; a blob container URL starts with https://.`);
+  }
+  if (url.username || url.password) {
+    refuse("InvalidContainerUrl", `'${shown}' carries a user name or password; remove it and grant access with a SAS token instead.`);
+  }
+  if (url.hash) refuse("InvalidContainerUrl", `'${shown}' has a fragment ('#...'); remove it.`);
+
+  const host = url.hostname;
+  const blobHost = BLOB_HOST.exec(host);
+  // Both set below; every other branch throws.
+  let accountName = "";
+  let serviceUrl = "";
+  const pathSegments = splitPath(url.pathname);
+
+  if (blobHost) {
+    if (url.protocol !== "https:") refuse("InsecureUrl", `'${shown}' uses plain http; use https://${host}${url.pathname}.`);
+    if (url.port) refuse("ForbiddenHost", `'${shown}' names port ${url.port}; Azure Blob Storage is reached on the default https port, remove ':${url.port}'.`);
+    accountName = blobHost[1];
+    serviceUrl = `https://${host}`;
+  } else if (LOOPBACK_HOSTS.has(host)) {
+    if (!policy.allowLoopbackHttp) {
+      refuse("ForbiddenHost", `'${shown}' points at this machine (${host}); loopback storage (Azurite) is accepted only in local development (DOCBATCH_ALLOW_LOOPBACK_HTTP=true).`);
+    }
+    // Azurite and the emulator are path-style: /{account}/{container}.
+    const account = pathSegments.shift();
+    if (!account || !ACCOUNT_NAME.test(account)) {
+      refuse("InvalidContainerUrl", `'${shown}' is a loopback URL without a valid account; expected ${url.protocol}//${url.host}/{account}/{container}.`);
+    }
+    accountName = account ?? "";
+    serviceUrl = `${url.protocol}//${url.host}/${accountName}`;
+  } else {
+    refuse("ForbiddenHost", describeForbiddenHost(host, shown));
+  }
+
+  if (pathSegments.length === 0) {
+    refuse("InvalidContainerUrl", `'${shown}' names no container; append /{container} to the URL.`);
+  }
+  const containerName = pathSegments[0];
+  if (pathSegments.includes("")) refuse("InvalidContainerUrl", `'${shown}' has an empty path segment ('//'); expected ${serviceUrl}/{container}.`);
+  if (pathSegments.length > 1) {
+    refuse("InvalidContainerUrl", `'${shown}' names a blob or folder, not a container; use ${serviceUrl}/${containerName} and give the folder as the prefix.`);
+  }
+  if (!CONTAINER_NAME.test(containerName) && !SPECIAL_CONTAINERS.has(containerName)) {
+    refuse("InvalidContainerUrl", `'${shown}': '${containerName.slice(0, 80)}' is not a valid container name (3-63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit).`);
+  }
+
+  const location: ContainerLocation = { accountName, containerName, serviceUrl: serviceUrl, url: `${serviceUrl}/${containerName}` };
+  const query = url.search.replace(/^\?/, "");
+  if (query) {
+    checkSas(new URLSearchParams(query), shown, refuse);
+    location.sas = query;
+    return location;
+  }
+  const allowed = (policy.allowedAccounts.length > 0 ? policy.allowedAccounts : [policy.appAccountName]).map((name) => name.trim().toLowerCase());
+  if (!allowed.includes(location.accountName)) {
+    refuse(
+      "StorageAccountNotAllowed",
+      `'${shown}' has no SAS token and storage account '${location.accountName}' is not one docbatch may reach with its own identity; add a SAS token with read and list permissions (write for results) or ask the operator to add the account to DOCBATCH_ALLOWED_STORAGE_ACCOUNTS.`,
+    );
+  }
+  return location;
+}
+
+/** Container URL of a blob name: SAS-free, each path segment percent-encoded as the Storage SDK does. */
+export function blobUrl(location: ContainerLocation, blobName: string): string {
+  // encodeURIComponent leaves ' unescaped; the SDK escapes it (it is a sub-delimiter in paths).
+  const path = blobName
+    .split("/")
+    .map((segment) => encodeURIComponent(segment).replace(/'/g, "%27"))
+    .join("/");
+  return `${location.url}/${path}`;
+}
+
+/** For logs and error messages: the URL without its query (and so without `sig`), user info or fragment. */
+export function redactUrl(raw: string): string {
+  try {
+    const url = new URL(raw);
+    url.username = "";
+    url.password = "";
+    url.search = "";
+    url.hash = "";
+    return url.href;
+  } catch {
+    // Not a URL: still cut everything from the first '?' or '#', and any user:password@.
+    const cut = String(raw).split(/[?#]/, 1)[0].replace(/\/\/[^/@]*@/, "//");
+    return cut.length > 200 ? `${cut.slice(0, 200)}...` : cut;
+  }
+}
+
+function splitPath(pathname: string): string[] {
+  const segments = pathname.split("/").slice(1);
+  // One trailing slash is harmless ("/container/"); empty inner segments are kept so they are refused.
+  if (segments.length > 0 && segments[segments.length - 1] === "") segments.pop();
+  return segments;
+}
+
+function describeForbiddenHost(host: string, shown: string): string {
+  const address = host.startsWith("[") ? host.slice(1, -1) : host;
+  const family = isIP(address);
+  if (family) {
+    const type = family === 4 ? "ipv4" : "ipv6";
+    if (platformAddresses.check(address, type)) {
+      return `'${shown}' points at a link-local or platform metadata address (${address}); use https://{account}.blob.core.windows.net/{container}.`;
+    }
+    return `'${shown}' uses an IP address (${address}); use the storage account's blob host name, https://{account}.blob.core.windows.net/{container}.`;
+  }
+  const service = OTHER_STORAGE_SERVICE.exec(host);
+  if (service) {
+    return `'${shown}' is the ${service[1]} endpoint of a storage account; use its blob endpoint, https://${host.replace(`.${service[1]}.`, ".blob.")}/{container}.`;
+  }
+  return `'${shown}' is not an Azure Blob Storage host; expected https://{account}.blob.core.windows.net/{container} (or a sovereign-cloud / DNS-zone blob endpoint).`;
+}
+
+function checkSas(params: URLSearchParams, shown: string, refuse: (code: StorageUrlErrorCode, message: string) => never): void {
+  const signatures = params.getAll("sig");
+  if (signatures.length === 0) {
+    refuse("InvalidSasToken", `'${shown}' has a query string but no SAS signature (sig); pass a container SAS URL, or the URL without a query.`);
+  }
+  if (signatures.length > 1 || !signatures[0]) refuse("InvalidSasToken", `'${shown}' has an empty or repeated SAS signature (sig); generate a new SAS token.`);
+  if (!params.get("sv")) refuse("InvalidSasToken", `'${shown}' has a SAS without a service version (sv); generate a new SAS token.`);
+  const resource = params.get("sr");
+  // A blob SAS (sr=b/bs/bv) cannot list or write other blobs; container (sr=c) and account SAS (no sr) can.
+  if (resource && resource !== "c" && resource !== "d") {
+    refuse("InvalidSasToken", `'${shown}' has a SAS for a single blob (sr=${resource}); a container SAS (sr=c) or an account SAS is needed.`);
+  }
+  for (const field of ["st", "se"]) {
+    const value = params.get(field);
+    if (value && Number.isNaN(Date.parse(value))) refuse("InvalidSasToken", `'${shown}' has a SAS whose ${field} is not a date; generate a new SAS token.`);
+  }
+}
