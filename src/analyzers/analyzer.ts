@@ -39,13 +39,21 @@ export type AnalyzerFailureCode =
   | "Throttled"
   | "InternalServerError";
 
+/** The error a remote service (Document Intelligence) answered with, passed on as it came. */
+export interface ServiceErrorDetail {
+  code: string;
+  message: string;
+  target?: string;
+  innererror?: { code?: string; message?: string };
+}
+
 /** A typed, per-document failure. `transient` failures are retried by the caller. */
 export class AnalyzerError extends Error {
   override readonly name = "AnalyzerError";
   constructor(
     readonly code: AnalyzerFailureCode,
     message: string,
-    readonly options: { transient?: boolean; retryAfterMs?: number; cause?: unknown } = {},
+    readonly options: { transient?: boolean; retryAfterMs?: number; cause?: unknown; serviceError?: ServiceErrorDetail } = {},
   ) {
     super(message, { cause: options.cause });
   }

@@ -185,17 +185,14 @@ async function refuseOversizedSource(body: AnalyzeBatchRequest, location: Contai
   }
 }
 
-async function visibleBatch(modelId: string, resultId: string, services: BatchServices) {
+function requireResultId(resultId: string): void {
   if (!RESULT_ID_PATTERN.test(resultId)) {
     throw DiError.invalidArgument("InvalidParameter", `resultId '${resultId}' must be the UUID from Operation-Location.`, "resultId");
   }
-  const batch = await services.statusTable.getBatch(modelId, resultId);
-  if (!batch || batch.deleted) throw DiError.resultNotFound(resultId);
-  return batch;
 }
 
 async function getBatch(modelId: string, resultId: string, services: BatchServices): Promise<ApiResponse> {
-  await visibleBatch(modelId, resultId, services);
+  requireResultId(resultId);
   const summary = await services.statusTable.getSummary(modelId, resultId);
   if (!summary || summary.batch.deleted) throw DiError.resultNotFound(resultId);
   const { batch, counts } = summary;
@@ -237,11 +234,15 @@ async function listBatches(modelId: string, url: URL, apiVersion: string, servic
  * A finished batch's status disappears at once; its rows go with the next purge.
  */
 async function deleteBatch(modelId: string, resultId: string, services: BatchServices): Promise<ApiResponse> {
-  await visibleBatch(modelId, resultId, services);
-  await services.statusTable.updateBatch(modelId, resultId, (batch) => {
+  requireResultId(resultId);
+  let alreadyDeleted = false;
+  const updated = await services.statusTable.updateBatch(modelId, resultId, (batch) => {
+    alreadyDeleted = batch.deleted ?? false;
+    if (alreadyDeleted) return undefined;
     const now = services.now().toISOString();
     if (isFinalBatchStatus(batch.status)) return { deleted: true, completedDateTime: batch.completedDateTime ?? now };
     return { status: "canceled", cancelRequested: true, completedDateTime: now };
   });
+  if (!updated || alreadyDeleted) throw DiError.resultNotFound(resultId);
   return { status: 204 };
 }

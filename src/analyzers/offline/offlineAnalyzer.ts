@@ -1,0 +1,119 @@
+/**
+ * The reader that runs inside the function app: `prebuilt-read` and `prebuilt-layout` for PDF,
+ * images, DOCX, HTML, Markdown and plain text, with no cloud service. OCR workers are started
+ * on first need and shared by every document analyzed through this analyzer.
+ */
+import { AnalyzerError, type AnalyzeInput, type Analyzer, type ModelDescription } from "../analyzer.js";
+import type { AnalyzeResult } from "../analyzeResult.js";
+import { detectFormat } from "./detectFormat.js";
+import { readDocx } from "./docxReader.js";
+import type { ExtractedDocument } from "./extractedDocument.js";
+import { readHtml } from "./htmlReader.js";
+import { readImage } from "./imageReader.js";
+import { assignRolesBySize } from "./layoutRoles.js";
+import { OcrPool } from "./ocrPool.js";
+import { parsePageOption, selectPages } from "./pageSelection.js";
+import { readPdf } from "./pdfReader.js";
+import { buildAnalyzeResult } from "./resultBuilder.js";
+import { textToDocument } from "./textBlocks.js";
+
+export const OFFLINE_MODELS: readonly ModelDescription[] = [
+  { modelId: "prebuilt-read", description: "Extract text: words, lines and paragraphs with positions (runs offline in docbatch).", runsOn: "offline" },
+  { modelId: "prebuilt-layout", description: "Extract text and structure: paragraphs with title and heading roles, markdown output (runs offline in docbatch).", runsOn: "offline" },
+];
+
+export interface OfflineAnalyzerOptions {
+  /** OCR workers, started on first need. */
+  ocrWorkers: number;
+  /** Time limit for one document. */
+  timeoutMs: number;
+  /** Resolution scanned PDF pages are rendered at for OCR (default 200). */
+  ocrDpi?: number;
+}
+
+export interface OfflineAnalyzer extends Analyzer {
+  readonly ocr: OcrPool;
+  close(): Promise<void>;
+}
+
+export function createOfflineAnalyzer(options: OfflineAnalyzerOptions): OfflineAnalyzer {
+  const ocr = new OcrPool({ size: options.ocrWorkers });
+  return {
+    models: OFFLINE_MODELS,
+    ocr,
+    async analyze(input: AnalyzeInput): Promise<AnalyzeResult> {
+      if (!OFFLINE_MODELS.some((model) => model.modelId === input.modelId)) {
+        throw new AnalyzerError("ModelNotFound", `The offline reader does not serve model ${input.modelId}.`);
+      }
+      parsePageOption(input.options.pages);
+      const deadline = AbortSignal.timeout(options.timeoutMs);
+      const signal = input.signal ? AbortSignal.any([input.signal, deadline]) : deadline;
+      const work = extract(input, { ocr, signal, ocrDpi: options.ocrDpi });
+      const document = await withSignal(work, signal);
+      const layout = input.modelId === "prebuilt-layout";
+      if (layout) assignRolesBySize(document);
+      return buildAnalyzeResult(document, {
+        modelId: input.modelId,
+        stringIndexType: input.options.stringIndexType,
+        outputContentFormat: input.options.outputContentFormat,
+        withRoles: layout,
+      });
+    },
+    close: () => ocr.close(),
+  };
+}
+
+async function extract(input: AnalyzeInput, context: { ocr: OcrPool; signal: AbortSignal; ocrDpi?: number }): Promise<ExtractedDocument> {
+  const format = await detectFormat(input.bytes);
+  const pages = input.options.pages;
+  switch (format.kind) {
+    case "pdf":
+      return readPdf(input.bytes, { pages, ocr: context.ocr, signal: context.signal, ocrDpi: context.ocrDpi });
+    case "image":
+      return readImage(input.bytes, format.mime, { pages, ocr: context.ocr, signal: context.signal });
+    case "docx":
+      return onePage(await readDocx(input.bytes), pages);
+    case "html":
+      return onePage(readHtml(format.text), pages);
+    case "markdown":
+      return onePage(textToDocument(format.text, { headings: true }), pages);
+    case "text":
+      return onePage(textToDocument(format.text, { headings: false }), pages);
+  }
+}
+
+/** Text documents are one page: the page option must still select it. */
+function onePage(document: ExtractedDocument, pages: string | undefined): ExtractedDocument {
+  selectPages(pages, 1);
+  if (document.pages.every((page) => page.paragraphs.length === 0)) throw new AnalyzerError("InvalidContent", "The document holds no text.");
+  return document;
+}
+
+/**
+ * Settles with the work, or with `Timeout` as soon as the signal aborts, whatever the work is
+ * doing (a stuck OCR job is recycled by the pool on the same signal).
+ */
+function withSignal<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  const timeout = () => new AnalyzerError("Timeout", "The document took longer than its time limit to analyze.", { cause: signal.reason });
+  const classify = (error: unknown) =>
+    error instanceof AnalyzerError
+      ? error
+      : signal.aborted
+        ? timeout()
+        : new AnalyzerError("InternalServerError", `The offline reader failed: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(timeout());
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(classify(error));
+      },
+    );
+  });
+}

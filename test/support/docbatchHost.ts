@@ -1,0 +1,112 @@
+import { randomUUID } from "node:crypto";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import DocumentIntelligence, { getLongRunningPoller, isUnexpected } from "@azure-rest/ai-document-intelligence";
+import {
+  BlobServiceClient,
+  ContainerSASPermissions,
+  StorageSharedKeyCredential,
+  type ContainerClient,
+} from "@azure/storage-blob";
+import { startLocalHost, type LocalHost } from "../../local-host/index.js";
+import { generateSecretBoxKey } from "../../src/storage/secretBox.js";
+import { useAzurite, type RunningAzurite } from "./azurite.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const APP_ENTRY = path.resolve(here, "../../src/index.js");
+
+export interface Docbatch {
+  host: LocalHost;
+  azurite: RunningAzurite;
+  apiKey: string;
+  blobService: BlobServiceClient;
+  client: ReturnType<typeof DocumentIntelligence>;
+  close(): Promise<void>;
+}
+
+/** docbatch itself, run through the local host against Azurite, with the official DI client pointed at it. */
+export async function startDocbatch(options: { env?: Record<string, string>; maxConcurrentActivities?: number } = {}): Promise<Docbatch> {
+  const azurite = await useAzurite();
+  const apiKey = `key-${randomUUID()}`;
+  const host = await startLocalHost({
+    entry: APP_ENTRY,
+    maxConcurrentActivities: options.maxConcurrentActivities,
+    env: {
+      AzureWebJobsStorage: azurite.connectionString,
+      DOCBATCH_API_KEYS: `${apiKey},rotated-${apiKey}`,
+      DOCBATCH_ENCRYPTION_KEY: generateSecretBoxKey(),
+      DOCBATCH_ALLOW_LOOPBACK_HTTP: "true",
+      DOCBATCH_TABLE_PREFIX: `t${randomUUID().replace(/-/g, "").slice(0, 12)}`,
+      ...options.env,
+    },
+  });
+  const blobService = new BlobServiceClient(
+    azurite.blobEndpoint,
+    new StorageSharedKeyCredential(azurite.accountName, azurite.accountKey),
+  );
+  const client = DocumentIntelligence(host.url, { key: apiKey }, { allowInsecureConnection: true });
+  return {
+    host,
+    azurite,
+    apiKey,
+    blobService,
+    client,
+    close: async () => {
+      await host.close();
+      await azurite.stop();
+    },
+  };
+}
+
+export async function createContainer(
+  blobService: BlobServiceClient,
+  documents: Record<string, string | Uint8Array> = {},
+): Promise<ContainerClient> {
+  const container = blobService.getContainerClient(`c${randomUUID().replace(/-/g, "").slice(0, 20)}`);
+  await container.create();
+  for (const [name, content] of Object.entries(documents)) {
+    const body = typeof content === "string" ? Buffer.from(content, "utf8") : Buffer.from(content);
+    await container.getBlockBlobClient(name).upload(body, body.byteLength);
+  }
+  return container;
+}
+
+/** A SAS URL for a container, as a caller would hand to the service. */
+export async function sasUrlFor(container: ContainerClient, azurite: RunningAzurite, permissions = "rwlc", expiresInMs = 3_600_000): Promise<string> {
+  const credential = new StorageSharedKeyCredential(azurite.accountName, azurite.accountKey);
+  const authorized = new BlobServiceClient(azurite.blobEndpoint, credential).getContainerClient(container.containerName);
+  return authorized.generateSasUrl({
+    permissions: ContainerSASPermissions.parse(permissions),
+    expiresOn: new Date(Date.now() + expiresInMs),
+  });
+}
+
+export interface BatchRequestBody {
+  azureBlobSource?: { containerUrl: string; prefix?: string };
+  azureBlobFileListSource?: { containerUrl: string; fileList: string };
+  resultContainerUrl: string;
+  resultPrefix?: string;
+  overwriteExisting?: boolean;
+}
+
+/** Starts a batch with the official client and polls it to the end with its own poller. */
+export async function runBatch(docbatch: Docbatch, modelId: string, body: BatchRequestBody, queryParameters: Record<string, string> = {}) {
+  const initial = await docbatch.client
+    .path("/documentModels/{modelId}:analyzeBatch", modelId)
+    .post({ contentType: "application/json", body, queryParameters });
+  if (isUnexpected(initial)) throw new Error(`analyzeBatch answered ${initial.status}: ${JSON.stringify(initial.body)}`);
+  const poller = getLongRunningPoller(docbatch.client, initial, { intervalInMs: 200 });
+  const final = await poller.pollUntilDone();
+  return { initial, final, operationLocation: initial.headers["operation-location"] };
+}
+
+export async function readJsonBlob(container: ContainerClient, name: string): Promise<any> {
+  const buffer = await container.getBlobClient(name).downloadToBuffer();
+  return JSON.parse(buffer.toString("utf8"));
+}
+
+export async function listBlobNames(container: ContainerClient): Promise<string[]> {
+  const names: string[] = [];
+  for await (const blob of container.listBlobsFlat()) names.push(blob.name);
+  return names.sort();
+}
