@@ -23,12 +23,14 @@ const TRANSIENT_RETRIES = 3;
  */
 export async function analyzeDocument(input: AnalyzeDocumentInput, services: BatchServices): Promise<DocumentStatus> {
   const { statusTable } = services;
-  const batch = await statusTable.getBatch(input.modelId, input.batchId);
+  const [batch, document] = await Promise.all([
+    statusTable.getBatch(input.modelId, input.batchId),
+    statusTable.getDocument(input.batchId, input.index),
+  ]);
   if (!batch) return "canceled"; // deleted or purged while queued
-  const document = await statusTable.getDocument(input.batchId, input.index);
   if (!document) throw new Error(`Batch ${input.batchId} has no document ${input.index}`);
-  if (batch.cancelRequested) return (await statusTable.finishDocument(input.batchId, input.index, "canceled")).status;
-  const running = await statusTable.markDocumentRunning(input.batchId, input.index);
+  if (batch.cancelRequested) return (await statusTable.finishDocument(input.batchId, input.index, "canceled", undefined, document)).status;
+  const running = await statusTable.markDocumentRunning(input.batchId, input.index, document);
   if (!running || running.status !== "running") return running?.status ?? document.status;
 
   let finished: DocumentRecord;
@@ -39,15 +41,17 @@ export async function analyzeDocument(input: AnalyzeDocumentInput, services: Bat
       factor: 2,
       shouldRetry: ({ error }) => isTransient(error),
     });
-    finished =
-      outcome.written
-        ? await statusTable.finishDocument(input.batchId, input.index, "succeeded")
-        : await statusTable.finishDocument(input.batchId, input.index, "skipped", {
-            code: "OutputExists",
-            message: `Analysis skipped because result file ${outcome.resultName} already exists.`,
-          });
+    finished = outcome.written
+      ? await statusTable.finishDocument(input.batchId, input.index, "succeeded", undefined, running)
+      : await statusTable.finishDocument(
+          input.batchId,
+          input.index,
+          "skipped",
+          { code: "OutputExists", message: `Analysis skipped because result file ${outcome.resultName} already exists.` },
+          running,
+        );
   } catch (error) {
-    finished = await statusTable.finishDocument(input.batchId, input.index, "failed", documentError(error, document.name));
+    finished = await statusTable.finishDocument(input.batchId, input.index, "failed", documentError(error, document.name), running);
   }
   return finished.status;
 }

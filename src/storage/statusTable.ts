@@ -248,14 +248,21 @@ export class StatusTable {
     }
   }
 
-  /** Moves a document to `running` unless it has already moved on. */
-  async markDocumentRunning(batchId: string, index: number): Promise<DocumentRecord | undefined> {
-    const current = await this.getDocument(batchId, index);
+  /**
+   * Moves a document to `running` unless it has already moved on. Pass the row just read to
+   * save a read; the returned row carries the new etag for `finishDocument`.
+   */
+  async markDocumentRunning(
+    batchId: string,
+    index: number,
+    known?: DocumentRecord & { etag: string },
+  ): Promise<(DocumentRecord & { etag: string }) | undefined> {
+    const current = known ?? (await this.getDocument(batchId, index));
     if (!current || !documentMayMove(current.status, "running")) return current;
     const next = { ...current, status: "running" as const, updatedDateTime: this.now().toISOString() };
     try {
-      await this.documents.updateEntity(toDocumentEntity(batchId, next), "Replace", { etag: current.etag });
-      return next;
+      const { etag } = await this.documents.updateEntity(toDocumentEntity(batchId, next), "Replace", { etag: current.etag });
+      return { ...next, etag: etag ?? "*" };
     } catch (error) {
       if (isStatus(error, 412)) return this.getDocument(batchId, index);
       throw error;
@@ -265,20 +272,24 @@ export class StatusTable {
   /**
    * Records a document's outcome and counts it, exactly once: the row and its counter shard
    * change in one transaction guarded by both etags. Returns the document as stored, which is
-   * the earlier outcome when the document had already finished.
+   * the earlier outcome when the document had already finished. `known` (the row as last
+   * written by this caller) saves a read on the first attempt.
    */
   async finishDocument(
     batchId: string,
     index: number,
     outcome: DocumentOutcome,
     error?: DiErrorBody,
+    known?: DocumentRecord & { etag: string },
   ): Promise<DocumentRecord> {
     const shardKey = counterRowKey(index % COUNTER_SHARDS);
+    let guess = known;
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
       const [current, shard] = await Promise.all([
-        this.getDocument(batchId, index),
+        guess ?? this.getDocument(batchId, index),
         this.documents.getEntity<CounterEntity>(batchId, shardKey),
       ]);
+      guess = undefined;
       if (!current) throw new Error(`Document ${index} of batch ${batchId} has no status row`);
       if (isFinalDocumentStatus(current.status)) return current;
       const next: DocumentRecord = { ...current, status: outcome, error, updatedDateTime: this.now().toISOString() };

@@ -237,7 +237,8 @@ const widthCache = new Map<string, number>();
  */
 function characterOffsets(run: Run): number[] {
   const family = /mono|courier/i.test(run.family) ? "monospace" : /serif/i.test(run.family) && !/sans/i.test(run.family) ? "serif" : "sans-serif";
-  const advance = (ch: string) => {
+  // Monospaced fonts need no measuring (and the machine may have no monospace font).
+  const advance = family === "monospace" ? () => 1 : (ch: string) => {
     const key = `${family}\u0000${ch}`;
     let width = widthCache.get(key);
     if (width === undefined) {

@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+// `npm run local`: Azurite plus the app on the local host, until Ctrl-C / SIGTERM.
+// Prints DOCBATCH_URL, DOCBATCH_KEY and AZURE_STORAGE_CONNECTION_STRING on stdout; logs go to stderr.
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { startAzurite } from "./azurite.js";
+import { localSecrets } from "./localSettings.js";
+import { startLocalHost, type LogEntry } from "./index.js";
+
+const { values } = parseArgs({
+  options: {
+    data: { type: "string" },
+    port: { type: "string" },
+    entry: { type: "string" },
+  },
+});
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const entry = path.resolve(values.entry ?? path.join(here, "..", "src", "index.js"));
+const dataDir = values.data ? path.resolve(values.data) : undefined;
+
+const azurite = await startAzurite({ location: dataDir ? path.join(dataDir, "azurite") : undefined });
+const secrets = localSecrets(process.env, dataDir);
+const env: Record<string, string> = {
+  AzureWebJobsStorage: azurite.connectionString,
+  DOCBATCH_API_KEYS: secrets.DOCBATCH_API_KEYS,
+  DOCBATCH_ENCRYPTION_KEY: secrets.DOCBATCH_ENCRYPTION_KEY,
+  DOCBATCH_ALLOW_LOOPBACK_HTTP: "true",
+};
+
+let host: Awaited<ReturnType<typeof startLocalHost>>;
+try {
+  host = await startLocalHost({
+    entry,
+    env,
+    port: values.port ? Number(values.port) : undefined,
+    runTimerSchedules: true,
+    log: (entry: LogEntry) => {
+      if (["debug", "trace"].includes(entry.level) || (entry.category === "system" && entry.level === "information")) return;
+      process.stderr.write(`${entry.functionName ? `[${entry.functionName}] ` : ""}${entry.message}\n`);
+    },
+  });
+} catch (error) {
+  await azurite.stop();
+  throw error;
+}
+
+process.stdout.write(
+  `DOCBATCH_URL=${host.url}\n` +
+    `DOCBATCH_KEY=${secrets.DOCBATCH_API_KEYS.split(",")[0].trim()}\n` +
+    `AZURE_STORAGE_CONNECTION_STRING=${azurite.connectionString}\n`,
+);
+
+let stopping = false;
+async function stop(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  await host.close();
+  await azurite.stop();
+  process.exit(0);
+}
+process.on("SIGINT", () => void stop());
+process.on("SIGTERM", () => void stop());

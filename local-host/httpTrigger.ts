@@ -1,0 +1,123 @@
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import { randomUUID } from "node:crypto";
+import type { RegisteredFunction, RpcTypedData, LogSink } from "./functionsCore.js";
+import type { Invoker } from "./invoker.js";
+
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer"]);
+
+/** The request headers as the host puts them in trigger metadata: repeated ones joined. */
+function joinedHeaders(req: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, values] of Object.entries(req.headersDistinct)) {
+    if (!values) continue;
+    headers[name] = values.join(name === "cookie" ? "; " : ", ");
+  }
+  return headers;
+}
+
+export interface HttpTriggerContext {
+  invoker: Invoker;
+  /** The worker's HTTP proxy (`HttpUri` capability) when the app enabled HTTP streams. */
+  proxy?: { port: number; agent: http.Agent };
+  extraInputs(fn: RegisteredFunction): { name: string; data: RpcTypedData }[];
+  log: LogSink;
+}
+
+/**
+ * Invokes an HTTP trigger like the host: with HTTP streams on, the request is forwarded to the
+ * worker's proxy server (tagged with the invocation id) while the invocation runs, and the
+ * proxy's streamed response goes back to the caller. A handler that throws yields 500.
+ */
+export async function handleHttpTrigger(ctx: HttpTriggerContext, fn: RegisteredFunction, params: Record<string, string>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const invocationId = randomUUID();
+  const url = new URL(req.url ?? "/", `http://${req.headers.host ?? "localhost"}`);
+  const headers = joinedHeaders(req);
+  const triggerMetadata: Record<string, RpcTypedData> = {
+    Headers: { json: JSON.stringify(headers) },
+    Query: { json: JSON.stringify(Object.fromEntries(url.searchParams)) },
+  };
+  for (const [name, value] of Object.entries(params)) triggerMetadata[name] = { string: value };
+
+  if (!ctx.proxy) return invokeBuffered(ctx, fn, params, req, res, invocationId, url, headers, triggerMetadata);
+
+  const forwardHeaders: http.OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(name) && value !== undefined) forwardHeaders[name] = value;
+  if (req.headers["transfer-encoding"]) forwardHeaders["transfer-encoding"] = req.headers["transfer-encoding"];
+  forwardHeaders["x-ms-invocation-id"] = invocationId;
+  forwardHeaders["x-forwarded-host"] = req.headers.host ?? url.host;
+  forwardHeaders["x-forwarded-proto"] = "http";
+  const proxyReq = http.request({ host: "127.0.0.1", port: ctx.proxy.port, method: req.method, path: req.url, headers: forwardHeaders, agent: ctx.proxy.agent });
+  proxyReq.on("error", () => {});
+  proxyReq.on("response", (proxyRes) => {
+    const raw: string[] = [];
+    for (let i = 0; i < proxyRes.rawHeaders.length; i += 2) {
+      if (!HOP_BY_HOP.has(proxyRes.rawHeaders[i].toLowerCase())) raw.push(proxyRes.rawHeaders[i], proxyRes.rawHeaders[i + 1]);
+    }
+    res.writeHead(proxyRes.statusCode ?? 500, raw);
+    proxyRes.pipe(res);
+    proxyRes.on("error", () => res.destroy());
+  });
+  res.on("close", () => {
+    if (!res.writableFinished) proxyReq.destroy();
+  });
+  proxyReq.flushHeaders();
+  req.pipe(proxyReq);
+
+  try {
+    const outcome = await ctx.invoker.invoke(fn, {
+      invocationId,
+      inputData: [{ name: fn.trigger.name, data: { http: {} } }, ...ctx.extraInputs(fn)],
+      triggerMetadata,
+    });
+    if (outcome.result === undefined || outcome.result === null) {
+      // No response object: the library never answers the proxied request.
+      proxyReq.destroy();
+      if (!res.headersSent) res.writeHead(204).end();
+    }
+  } catch (error) {
+    ctx.log({ level: "error", category: "system", message: `Executed '${fn.name}' (Failed): ${(error as Error)?.stack ?? error}`, functionName: fn.name, invocationId });
+    proxyReq.destroy();
+    if (!res.headersSent) res.writeHead(500).end();
+    else res.destroy();
+  }
+}
+
+/** Without HTTP streams the request and response travel as RPC data, bodies buffered. */
+async function invokeBuffered(
+  ctx: HttpTriggerContext,
+  fn: RegisteredFunction,
+  params: Record<string, string>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  invocationId: string,
+  url: URL,
+  headers: Record<string, string>,
+  triggerMetadata: Record<string, RpcTypedData>,
+): Promise<void> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const body = Buffer.concat(chunks);
+  const rpcHttp = {
+    method: req.method,
+    url: url.href,
+    headers,
+    query: Object.fromEntries(url.searchParams),
+    params,
+    body: { bytes: body },
+  };
+  try {
+    const outcome = await ctx.invoker.invoke(fn, { invocationId, inputData: [{ name: fn.trigger.name, data: { http: rpcHttp } }, ...ctx.extraInputs(fn)], triggerMetadata });
+    const data = (outcome.response.returnValue ?? outcome.response.outputData?.find((o) => o.data?.http)?.data) as { http?: any } | undefined;
+    const httpOut = data?.http;
+    if (!httpOut) return void res.writeHead(204).end();
+    const responseHeaders: string[] = [];
+    for (const [name, value] of Object.entries(httpOut.headers ?? {})) responseHeaders.push(name, String(value));
+    for (const cookie of httpOut.cookies ?? []) responseHeaders.push("set-cookie", `${cookie.name}=${cookie.value}`);
+    res.writeHead(Number(httpOut.statusCode ?? 200), responseHeaders);
+    const bytes = httpOut.body?.bytes ?? (httpOut.body?.string !== undefined ? Buffer.from(httpOut.body.string) : undefined);
+    res.end(bytes ? Buffer.from(bytes) : undefined);
+  } catch (error) {
+    ctx.log({ level: "error", category: "system", message: `Executed '${fn.name}' (Failed): ${(error as Error)?.stack ?? error}`, functionName: fn.name, invocationId });
+    if (!res.headersSent) res.writeHead(500).end();
+  }
+}

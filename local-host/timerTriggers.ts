@@ -1,0 +1,104 @@
+import { Cron } from "croner";
+import type { RegisteredFunction } from "./functionsCore.js";
+import { resolveSettings } from "./hostConfig.js";
+
+export type TimerInvoke = (fn: RegisteredFunction, timerJson: object) => Promise<void>;
+
+interface TimerState {
+  fn: RegisteredFunction;
+  schedule: string;
+  cron?: Cron;
+  intervalMs?: number;
+  last?: Date;
+  running?: Promise<void>;
+}
+
+/**
+ * Timer triggers: fired on demand, and on their NCRONTAB schedule (six fields, seconds first,
+ * UTC, `%SETTING%` resolved) when schedules run. Like the host, one function never overlaps itself.
+ */
+export class TimerTriggers {
+  private readonly timers = new Map<string, TimerState>();
+  private readonly handles = new Set<NodeJS.Timeout>();
+  private stopped = false;
+
+  constructor(functions: Iterable<RegisteredFunction>, private readonly invoke: TimerInvoke, private readonly onError: (fn: string, error: unknown) => void) {
+    for (const fn of functions) {
+      if (fn.trigger.type.toLowerCase() !== "timertrigger") continue;
+      const schedule = resolveSettings(String(fn.trigger.schedule ?? ""));
+      const state: TimerState = { fn, schedule };
+      const timeSpan = /^(\d+)\.?(\d+)?:(\d{2}):(\d{2})$/.exec(schedule) ?? /^(\d{1,2}):(\d{2}):(\d{2})$/.exec(schedule);
+      if (timeSpan) state.intervalMs = timeSpanMs(schedule);
+      else state.cron = new Cron(schedule, { paused: true, timezone: "Etc/UTC" });
+      this.timers.set(fn.name.toLowerCase(), state);
+    }
+  }
+
+  has(name: string): boolean {
+    return this.timers.has(name.toLowerCase());
+  }
+
+  /** Starts the schedules; `runOnStartup` functions fire once right away. */
+  start(): void {
+    for (const state of this.timers.values()) {
+      if (state.fn.trigger.runOnStartup === true) void this.fire(state.fn.name).catch((e) => this.onError(state.fn.name, e));
+      this.armNext(state);
+    }
+  }
+
+  async fire(name: string, isPastDue = false): Promise<void> {
+    const state = this.timers.get(name.toLowerCase());
+    if (!state) throw new Error(`No timer-triggered function named '${name}'.`);
+    while (state.running) await state.running.catch(() => {});
+    const now = new Date();
+    const timer = {
+      Schedule: { AdjustForDST: true },
+      ScheduleStatus: {
+        Last: (state.last ?? new Date(0)).toISOString(),
+        Next: (this.nextAfter(state, now) ?? now).toISOString(),
+        LastUpdated: now.toISOString(),
+      },
+      IsPastDue: isPastDue,
+    };
+    state.last = now;
+    state.running = this.invoke(state.fn, timer);
+    try {
+      await state.running;
+    } finally {
+      state.running = undefined;
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const handle of this.handles) clearTimeout(handle);
+    this.handles.clear();
+  }
+
+  private nextAfter(state: TimerState, after: Date): Date | undefined {
+    if (state.intervalMs) return new Date(after.getTime() + state.intervalMs);
+    return state.cron?.nextRun(after) ?? undefined;
+  }
+
+  private armNext(state: TimerState): void {
+    if (this.stopped) return;
+    const due = this.nextAfter(state, new Date());
+    if (!due) return;
+    const handle = setTimeout(() => {
+      this.handles.delete(handle);
+      // Late by more than a second counts as past due, as the host's schedule monitor would say.
+      const pastDue = Date.now() - due.getTime() > 1000;
+      void this.fire(state.fn.name, pastDue)
+        .catch((error) => this.onError(state.fn.name, error))
+        .finally(() => this.armNext(state));
+    }, Math.min(Math.max(0, due.getTime() - Date.now()), 2 ** 31 - 1));
+    this.handles.add(handle);
+  }
+}
+
+function timeSpanMs(value: string): number {
+  const m = /^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})$/.exec(value);
+  if (!m) throw new Error(`Invalid TimeSpan schedule "${value}"`);
+  const [, days, hours, minutes, seconds] = m;
+  return (((Number(days ?? 0) * 24 + Number(hours)) * 60 + Number(minutes)) * 60 + Number(seconds)) * 1000;
+}

@@ -1,0 +1,31 @@
+import http from "node:http";
+
+/**
+ * Asks the programming model for its capabilities, as the worker does at startup. With HTTP
+ * streams on, the library starts its HTTP proxy server then; we keep a handle on that server so
+ * close() can stop it, and lift Node's default request timeout so long uploads are not cut off.
+ */
+export async function captureWorkerProxy(
+  getCapabilities: () => Promise<Record<string, string>>,
+): Promise<{ capabilities: Record<string, string>; proxyServer?: http.Server }> {
+  const original = http.createServer;
+  let proxyServer: http.Server | undefined;
+  (http as { createServer: unknown }).createServer = function (this: unknown, ...args: unknown[]) {
+    const server = (original as (...a: unknown[]) => http.Server).apply(this, args);
+    proxyServer ??= server;
+    return server;
+  };
+  let capabilities: Record<string, string>;
+  try {
+    capabilities = await getCapabilities();
+  } finally {
+    (http as { createServer: unknown }).createServer = original;
+  }
+  if (proxyServer) {
+    proxyServer.requestTimeout = 0;
+    // Longer than any idle gap between our forwarded requests, so a reused socket is never
+    // closed by the proxy while a request is being written to it.
+    proxyServer.keepAliveTimeout = 10 * 60_000;
+  }
+  return { capabilities, proxyServer };
+}
