@@ -71,7 +71,9 @@ function parseParameter(body: string): Parameter {
     } else current += ch;
   }
   parts.push(current);
-  const [name, ...constraints] = parts;
+  const [name, ...rest] = parts;
+  // Inside templates braces are escaped by doubling, also in regex constraints.
+  const constraints = rest.map((c) => c.replaceAll("{{", "{").replaceAll("}}", "}"));
   const eq = name.indexOf("=");
   return { name: eq >= 0 ? name.slice(0, eq) : name, optional: optional || eq >= 0, catchAll, constraints };
 }

@@ -11,6 +11,7 @@ interface TimerState {
   intervalMs?: number;
   last?: Date;
   running?: Promise<void>;
+  error?: string;
 }
 
 /**
@@ -27,9 +28,14 @@ export class TimerTriggers {
       if (fn.trigger.type.toLowerCase() !== "timertrigger") continue;
       const schedule = resolveSettings(String(fn.trigger.schedule ?? ""));
       const state: TimerState = { fn, schedule };
-      const timeSpan = /^(\d+)\.?(\d+)?:(\d{2}):(\d{2})$/.exec(schedule) ?? /^(\d{1,2}):(\d{2}):(\d{2})$/.exec(schedule);
-      if (timeSpan) state.intervalMs = timeSpanMs(schedule);
-      else state.cron = new Cron(schedule, { paused: true, timezone: "Etc/UTC" });
+      try {
+        if (/^(\d+\.)?\d{1,2}:\d{2}:\d{2}$/.test(schedule)) state.intervalMs = timeSpanMs(schedule);
+        else state.cron = new Cron(schedule, { paused: true, timezone: "Etc/UTC" });
+      } catch (error) {
+        // The host reports such a function as errored and starts the others.
+        state.error = `Invalid schedule "${schedule}" of timer function '${fn.name}': ${(error as Error).message}`;
+        onError(fn.name, new Error(state.error));
+      }
       this.timers.set(fn.name.toLowerCase(), state);
     }
   }
@@ -41,6 +47,7 @@ export class TimerTriggers {
   /** Starts the schedules; `runOnStartup` functions fire once right away. */
   start(): void {
     for (const state of this.timers.values()) {
+      if (state.error) continue;
       if (state.fn.trigger.runOnStartup === true) void this.fire(state.fn.name).catch((e) => this.onError(state.fn.name, e));
       this.armNext(state);
     }
@@ -49,6 +56,7 @@ export class TimerTriggers {
   async fire(name: string, isPastDue = false): Promise<void> {
     const state = this.timers.get(name.toLowerCase());
     if (!state) throw new Error(`No timer-triggered function named '${name}'.`);
+    if (state.error) throw new Error(state.error);
     while (state.running) await state.running.catch(() => {});
     const now = new Date();
     const timer = {

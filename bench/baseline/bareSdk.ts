@@ -17,6 +17,7 @@ import { readSettings } from "../../src/config/settings.js";
 import { documentRowKey } from "../../src/storage/statusTable.js";
 import { startAzurite } from "../../local-host/azurite.js";
 import { numberArg, peakRssMb, scenarioMain } from "../lib/childScenario.js";
+import { startCpuMeter, type CpuSpent } from "../lib/cpuMeter.js";
 import { uploadSmallDocuments } from "../lib/smallDocuments.js";
 
 const MODEL = "prebuilt-read";
@@ -29,6 +30,7 @@ export interface BareSdkResult {
   seconds: number;
   documentsPerSecond: number;
   peakRssMb: number;
+  cpu: CpuSpent;
 }
 
 scenarioMain(async (args): Promise<BareSdkResult> => {
@@ -49,6 +51,7 @@ scenarioMain(async (args): Promise<BareSdkResult> => {
     const batchId = randomUUID();
 
     const started = performance.now();
+    const cpuMeter = startCpuMeter();
     const names: string[] = [];
     for await (const blob of source.listBlobsFlat()) names.push(blob.name);
     const limit = pLimit(concurrency);
@@ -68,8 +71,9 @@ scenarioMain(async (args): Promise<BareSdkResult> => {
       ),
     );
     const seconds = (performance.now() - started) / 1000;
+    const cpu = cpuMeter();
     await registry.close();
-    return { documents: names.length, concurrency, seconds, documentsPerSecond: names.length / seconds, peakRssMb: peakRssMb() };
+    return { documents: names.length, concurrency, seconds, documentsPerSecond: names.length / seconds, peakRssMb: peakRssMb(), cpu };
   } finally {
     await azurite.stop();
   }

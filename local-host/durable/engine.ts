@@ -264,13 +264,13 @@ export class DurableEngine {
     for (const instance of this.instances.values()) {
       const status = instance.suspended && !isTerminal(instance.status) ? "Suspended" : instance.status;
       instancesByStatus[status] = (instancesByStatus[status] ?? 0) + 1;
-      maxHistoryLength = Math.max(maxHistoryLength, instance.maxHistoryLength);
+      maxHistoryLength = Math.max(maxHistoryLength, instance.maxHistoryLength, instance.history.length);
       if (perInstance) {
         details[instance.instanceId] = {
           name: instance.name,
           replays: instance.replays,
           historyLength: instance.history.length,
-          maxHistoryLength: instance.maxHistoryLength,
+          maxHistoryLength: Math.max(instance.maxHistoryLength, instance.history.length),
           runtimeStatus: status,
         };
       }
@@ -368,6 +368,7 @@ export class DurableEngine {
     // The instance may have been terminated or purged while the orchestrator ran.
     if (isTerminal(instance.status) || this.instances.get(instance.instanceId) !== instance) return;
 
+    // Everything committed now is history the next replay re-reads.
     for (const event of newEvents) event.IsPlayed = true;
     instance.history.push(...newEvents);
     if (instance.status === "Pending") instance.status = "Running";
@@ -375,7 +376,7 @@ export class DurableEngine {
     if (state && state.customStatus !== undefined) instance.customStatus = state.customStatus;
 
     if (!state) {
-      instance.history.push(...produced, historyEvent(EventType.OrchestratorCompleted, {}, now));
+      instance.history.push(...played(produced), historyEvent(EventType.OrchestratorCompleted, { IsPlayed: true }, now));
       this.failInstance(instance, result.error ?? "The orchestrator returned no state.", now, result.stack);
       return;
     }
@@ -392,7 +393,7 @@ export class DurableEngine {
         else if (typeof outcome === "number") unsupported ??= outcome;
       }
     }
-    instance.history.push(...produced, historyEvent(EventType.OrchestratorCompleted, {}, now));
+    instance.history.push(...played(produced), historyEvent(EventType.OrchestratorCompleted, { IsPlayed: true }, now));
 
     if (result.error !== undefined) {
       this.failInstance(instance, `Orchestrator function '${instance.name}' failed: ${result.error}`, now, result.stack);
@@ -686,4 +687,10 @@ function failureFields(prefix: string, error: Error): Record<string, unknown> {
     // An ordinary message.
   }
   return fields;
+}
+
+/** Events the host adds to a committed episode are history every later replay re-reads. */
+function played(events: HistoryEvent[]): HistoryEvent[] {
+  for (const event of events) event.IsPlayed = true;
+  return events;
 }

@@ -23,7 +23,8 @@ export const analyzeBatchOrchestrator: OrchestrationHandler = function* (context
   const ref = context.df.getInput<BatchRef>();
   const prepared: PreparedBatch = yield context.df.callActivityWithRetry(Activities.prepareBatch, storageRetry(), ref);
   if (prepared.outcome === "gone") return prepared.outcome;
-  if (prepared.outcome === "ready") {
+  // Task.all of nothing never completes in durable-functions, so an empty batch skips the fan-out.
+  if (prepared.outcome === "ready" && prepared.documentCount > 0) {
     const parts = planBatchParts(prepared.documentCount, prepared.documentsPerSubOrchestration);
     context.df.setCustomStatus({ documentCount: prepared.documentCount, parts: parts.length });
     yield context.df.Task.all(

@@ -123,7 +123,7 @@ export function parseContainerUrl(raw: string, policy: StorageUrlPolicy, target:
   }
 
   if (pathSegments.length === 0) {
-    refuse("InvalidContainerUrl", `'${shown}' names no container; append /{container} to the URL.`);
+    refuse("InvalidContainerUrl", `'${shown}' names no container; expected ${serviceUrl}/{container}.`);
   }
   const containerName = pathSegments[0];
   if (pathSegments.includes("")) refuse("InvalidContainerUrl", `'${shown}' has an empty path segment ('//'); expected ${serviceUrl}/{container}.`);
@@ -134,7 +134,7 @@ export function parseContainerUrl(raw: string, policy: StorageUrlPolicy, target:
     refuse("InvalidContainerUrl", `'${shown}': '${containerName.slice(0, 80)}' is not a valid container name (3-63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit).`);
   }
 
-  const location: ContainerLocation = { accountName, containerName, serviceUrl: serviceUrl, url: `${serviceUrl}/${containerName}` };
+  const location: ContainerLocation = { accountName, containerName, serviceUrl, url: `${serviceUrl}/${containerName}` };
   const query = url.search.replace(/^\?/, "");
   if (query) {
     checkSas(new URLSearchParams(query), shown, refuse);

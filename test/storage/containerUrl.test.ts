@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import { AnonymousCredential, ContainerClient } from "@azure/storage-blob";
 import { blobUrl, parseContainerUrl, redactUrl, StorageUrlError, storageUrlPolicy, type StorageUrlPolicy } from "../../src/storage/containerUrl.js";
 
@@ -22,7 +22,7 @@ function refusal(raw: string, policy: StorageUrlPolicy): StorageUrlError {
 
 const refused: Array<[string, StorageUrlPolicy, string, RegExp?]> = [
   ["", production, "InvalidContainerUrl", /required/],
-  ["not a url", production, "InvalidContainerUrl", /not an absolute URL/],
+  ["not-a-url", production, "InvalidContainerUrl", /not an absolute URL/],
   [" https://docbatchapp.blob.core.windows.net/docs", production, "InvalidContainerUrl", /whitespace/],
   ["ftp://docbatchapp.blob.core.windows.net/docs", production, "InvalidContainerUrl", /https:\/\//],
   ["file:///etc/passwd", development, "InvalidContainerUrl"],
@@ -56,7 +56,8 @@ const refused: Array<[string, StorageUrlPolicy, string, RegExp?]> = [
   ["https://docbatchapp.blob.core.windows.net/ab", production, "InvalidContainerUrl", /not a valid container name/],
   ["https://docbatchapp.blob.core.windows.net/my%20docs", production, "InvalidContainerUrl", /not a valid container name/],
   ["https://docbatchapp.blob.core.windows.net/docs#top", production, "InvalidContainerUrl", /fragment/],
-  ["http://localhost:10000/docs", development, "InvalidContainerUrl", /without a valid account/],
+  ["http://localhost:10000/docs", development, "InvalidContainerUrl", /expected http:\/\/localhost:10000\/docs\/\{container\}/],
+  ["http://localhost:10000/", development, "InvalidContainerUrl", /without a valid account/],
   ["https://otheraccount.blob.core.windows.net/docs", production, "StorageAccountNotAllowed", /DOCBATCH_ALLOWED_STORAGE_ACCOUNTS/],
   ["http://127.0.0.1:10000/otheraccount/docs", development, "StorageAccountNotAllowed"],
   ["https://docbatchapp.blob.core.windows.net/docs?sv=2024-11-04&sp=rl", production, "InvalidSasToken", /no SAS signature/],
@@ -98,9 +99,13 @@ test("refused URLs aimed at a live local server never reach it", async () => {
       [`http://127.0.0.1:${port}/devstoreaccount1/docs?sv=2024-11-04&sp=rl`, development],
     ];
     for (const [raw, policy] of aimed) assert.throws(() => parseContainerUrl(raw, policy, TARGET), StorageUrlError);
-    // A round trip through the event loop: a request, had one been started, would have connected by now.
-    const probe = await fetch(`http://127.0.0.1:${port}/`).catch(() => undefined);
-    assert.equal(probe, undefined);
+    // Then connect once ourselves: connections are accepted in order, so any request started
+    // by the refused URLs would have been counted before this probe.
+    const probed = new Promise<void>((resolve) => server.once("connection", () => resolve()));
+    const probe = connect(port, "127.0.0.1");
+    probe.on("error", () => {});
+    await probed;
+    probe.destroy();
     assert.equal(connections, 1, "only the probe itself connected");
   } finally {
     await new Promise((resolve) => server.close(resolve));

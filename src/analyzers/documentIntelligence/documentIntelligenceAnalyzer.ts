@@ -3,7 +3,7 @@
  * not run itself (prebuilt-invoice, custom models, ...), and for prebuilt-read/layout when the
  * app prefers the cloud reader. Whether a model exists is asked once and remembered.
  */
-import { AnalyzerError, type AnalyzeInput, type Analyzer, type ModelDescription } from "../analyzer.js";
+import { AnalyzerError, type AnalyzeInput, type Analyzer } from "../analyzer.js";
 import type { AnalyzeResult } from "../analyzeResult.js";
 import { DocumentIntelligenceClient, type DocumentIntelligenceClientOptions } from "./documentIntelligenceClient.js";
 

@@ -50,22 +50,19 @@ export async function readImage(bytes: Uint8Array, mime: string, options: ImageR
 }
 
 async function ocrImage(image: Sharp, pageNumber: number, density: number | undefined, options: ImageReadOptions): Promise<ExtractedPage> {
-  let prepared: { data: Buffer; info: OutputInfo };
+  let pixels: { data: Buffer; info: OutputInfo };
   try {
-    // Grey PNG: what tesseract reads fastest; alpha flattened on white.
-    prepared = await image.flatten({ background: "#ffffff" }).greyscale().png({ compressionLevel: 1 }).toBuffer({ resolveWithObject: true });
+    // Grey pixels (alpha flattened on white): what tesseract reads best and fastest.
+    pixels = await image.flatten({ background: "#ffffff" }).greyscale().raw().toBuffer({ resolveWithObject: true });
   } catch (error) {
     throw new AnalyzerError("InvalidContent", `Page ${pageNumber} of the image cannot be read: ${(error as Error).message}`, { cause: error });
   }
-  const { width, height } = prepared.info;
-  let png = prepared.data;
-  let scale = 1;
-  if (density && density < LOW_DPI && width * height < 25_000_000) {
-    scale = 2;
-    png = await sharp(png).resize(width * 2, height * 2, { kernel: "lanczos3" }).png({ compressionLevel: 1 }).toBuffer();
-  }
-  // Tell tesseract the real resolution (it rescales its heuristics by it); unknown counts as 300.
-  png = await sharp(png).withMetadata({ density: (density ?? 300) * scale }).png({ compressionLevel: 1 }).toBuffer();
+  const { width, height, channels } = pixels.info;
+  const scale = density && density < LOW_DPI && width * height < 25_000_000 ? 2 : 1;
+  let encoder = sharp(pixels.data, { raw: { width, height, channels } });
+  if (scale !== 1) encoder = encoder.resize(width * scale, height * scale, { kernel: "lanczos3" });
+  // Tell tesseract the real resolution (it tunes its heuristics by it); unknown counts as 300.
+  const png = await encoder.withMetadata({ density: (density ?? 300) * scale }).png({ compressionLevel: 1 }).toBuffer();
   const ocr = await options.ocr.recognize(png, options.signal);
   return { pageNumber, width, height, unit: "pixel", angle: 0, paragraphs: ocrPageToParagraphs(ocr, 1 / scale) };
 }

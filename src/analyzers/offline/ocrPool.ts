@@ -78,7 +78,11 @@ export class OcrPool {
     signal?.throwIfAborted();
     const slot = await this.acquire(signal);
     try {
-      const worker = await this.workerOf(slot);
+      const starting = this.workerOf(slot);
+      const worker = await starting;
+      // The pool may have been closed, or the document timed out, while the worker started.
+      if (slot.worker !== starting || this.closed) throw new AnalyzerError("Timeout", "The OCR pool was closed.", { transient: true });
+      if (signal?.aborted) throw timeoutError(signal);
       const job = worker.recognize(image, {}, { blocks: true, text: false });
       const page = await this.raceWithSignal(slot, job, signal);
       return toOcrPage(page.data);
@@ -185,6 +189,9 @@ export class OcrPool {
     const worker = slot.worker;
     slot.worker = undefined;
     slot.onDeath = undefined;
+    // Let a job that is being handed over reach the worker first: tesseract.js posts it after an
+    // await, and posting to a terminated worker throws where nobody can catch it.
+    await new Promise((resolve) => setImmediate(resolve));
     if (worker) await worker.then((w) => w.terminate(), () => undefined);
   }
 }

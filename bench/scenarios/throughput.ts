@@ -1,0 +1,74 @@
+/**
+ * docbatch end to end in its own process: N small text documents in Azurite, one batch started
+ * with the official Document Intelligence client, its own poller run until done. The rate is
+ * documents over that wall time. The orchestration's own span (instance created → completed) is
+ * reported too, so the poller's granularity can be told apart from the processing itself.
+ *
+ * `node dist/bench/scenarios/throughput.js --documents 300 --concurrency 16`
+ */
+import { createContainer, runBatch, sasUrlFor, startDocbatch } from "../../test/support/docbatchHost.js";
+import { numberArg, peakRssMb, scenarioMain } from "../lib/childScenario.js";
+import { startCpuMeter, type CpuSpent } from "../lib/cpuMeter.js";
+import { uploadSmallDocuments } from "../lib/smallDocuments.js";
+
+const MODEL = "prebuilt-read";
+
+export interface ThroughputRun {
+  documents: number;
+  concurrency: number;
+  seconds: number;
+  documentsPerSecond: number;
+  /** Instance created → completed, as the Durable engine recorded it. */
+  orchestrationSeconds: number;
+  succeeded: number;
+  replays: number;
+  /** The local host's orchestrator CPU figure (sum over replays). */
+  orchestratorCpuMs: number;
+  largestHistory: number;
+  activitiesExecuted: number;
+  peakRssMb: number;
+  cpu: CpuSpent;
+}
+
+scenarioMain(async (args): Promise<ThroughputRun> => {
+  const documents = numberArg(args, "documents");
+  const concurrency = numberArg(args, "concurrency");
+  // Experiments only (the section uses the app's default): another sub-orchestration size.
+  const perPart = args.get("per-part");
+  const docbatch = await startDocbatch({ maxConcurrentActivities: concurrency, env: perPart ? { DOCBATCH_DOCUMENTS_PER_SUBORCHESTRATION: perPart } : {} });
+  try {
+    const source = await createContainer(docbatch.blobService);
+    const results = await createContainer(docbatch.blobService);
+    await uploadSmallDocuments(source, documents);
+    const body = {
+      azureBlobSource: { containerUrl: await sasUrlFor(source, docbatch.azurite, "rl") },
+      resultContainerUrl: await sasUrlFor(results, docbatch.azurite, "rwlc"),
+    };
+    const started = performance.now();
+    const cpuMeter = startCpuMeter();
+    const { final, operationLocation } = await runBatch(docbatch, MODEL, body);
+    const seconds = (performance.now() - started) / 1000;
+    const cpu = cpuMeter();
+    const operation = final.body as { status: string; result?: { succeededCount: number } };
+    if (operation.status !== "succeeded") throw new Error(`batch ended ${operation.status}: ${JSON.stringify(operation).slice(0, 500)}`);
+    const batchId = new URL(operationLocation).pathname.split("/").pop()!;
+    const instance = docbatch.host.durable.getInstance(batchId);
+    const stats = docbatch.host.durable.stats();
+    return {
+      documents,
+      concurrency,
+      seconds,
+      documentsPerSecond: documents / seconds,
+      orchestrationSeconds: instance ? (instance.lastUpdatedTime.getTime() - instance.createdTime.getTime()) / 1000 : NaN,
+      succeeded: operation.result?.succeededCount ?? 0,
+      replays: stats.replays,
+      orchestratorCpuMs: stats.orchestratorCpuMs,
+      largestHistory: stats.maxHistoryLength,
+      activitiesExecuted: stats.activitiesExecuted,
+      peakRssMb: peakRssMb(),
+      cpu,
+    };
+  } finally {
+    await docbatch.close();
+  }
+});
