@@ -106,7 +106,7 @@ describe("analyzeBatch validation, keys and URL policy", () => {
     ["another host", "https://example.com/container?sv=2024&sig=abc", "ForbiddenHost"],
     ["a non-blob storage endpoint", "https://acct.queue.core.windows.net/container?sv=2024&sig=abc", "ForbiddenHost"],
     ["plain http outside loopback", "http://acct.blob.core.windows.net/container?sv=2024&sig=abc", "InsecureUrl"],
-    ["the metadata address", "http://169.254.169.254/metadata/instance", "InsecureUrl"],
+    ["the metadata address", "http://169.254.169.254/metadata/instance", "ForbiddenHost"],
     ["a link-local https address", "https://169.254.10.10/acct/container", "ForbiddenHost"],
     ["an account off the allow-list without SAS", "https://someoneelse.blob.core.windows.net/container", "StorageAccountNotAllowed"],
     ["not a URL", "container-name-only", "InvalidContainerUrl"],
