@@ -27,6 +27,7 @@ const env: Record<string, string> = {
   DOCBATCH_API_KEYS: secrets.DOCBATCH_API_KEYS,
   DOCBATCH_ENCRYPTION_KEY: secrets.DOCBATCH_ENCRYPTION_KEY,
   DOCBATCH_ALLOW_LOOPBACK_HTTP: "true",
+  DOCBATCH_TASK_HUB: process.env.DOCBATCH_TASK_HUB || "docbatch",
 };
 
 let host: Awaited<ReturnType<typeof startLocalHost>>;

@@ -32,6 +32,7 @@ export const settingCatalogue: readonly SettingDescription[] = [
   { name: "DOCBATCH_RETENTION_HOURS", default: "24", description: "How long finished batches' status is kept." },
   { name: "DOCBATCH_PURGE_SCHEDULE", default: "0 */15 * * * *", description: "NCRONTAB schedule of the purge timer." },
   { name: "DOCBATCH_TABLE_PREFIX", default: "docbatch", description: "Prefix of the status tables' names." },
+  { name: "DOCBATCH_TASK_HUB", readBy: "platform", default: "docbatch", description: "Durable Functions task hub (host.json `hubName`); with the Durable Task Scheduler, its task hub's name." },
   { name: "DOCBATCH_ANALYZE_TIMEOUT_SECONDS", default: "300", description: "Time limit for analyzing one document." },
   { name: "DOCBATCH_OCR_WORKERS", description: "OCR workers per instance. Defaults to the number of cores." },
   { name: "DOCUMENT_INTELLIGENCE_ENDPOINT", description: "Azure AI Document Intelligence endpoint for models docbatch does not run itself. Optional." },
