@@ -5,7 +5,7 @@ import { resultBlobName, writeResult } from "../storage/resultWriter.js";
 import { openBatchContainers, relativeSourcePath } from "./batchContainers.js";
 import { contentTooLarge, documentError, isTransient } from "./documentErrors.js";
 import type { BatchServices } from "./services.js";
-import type { DocumentStatus } from "./status.js";
+import { isFinalDocumentStatus, type DocumentStatus } from "./status.js";
 
 export interface AnalyzeDocumentInput {
   batchId: string;
@@ -24,15 +24,15 @@ const TRANSIENT_RETRIES = 3;
 export async function analyzeDocument(input: AnalyzeDocumentInput, services: BatchServices): Promise<DocumentStatus> {
   const { statusTable } = services;
   const [batch, document] = await Promise.all([
-    statusTable.getBatch(input.modelId, input.batchId),
+    services.recentBatches.get(input.modelId, input.batchId),
     statusTable.getDocument(input.batchId, input.index),
   ]);
   if (!batch) return "canceled"; // deleted or purged while queued
   if (!document) throw new Error(`Batch ${input.batchId} has no document ${input.index}`);
   if (batch.cancelRequested) return (await statusTable.finishDocument(input.batchId, input.index, "canceled", undefined, document)).status;
-  const running = await statusTable.markDocumentRunning(input.batchId, input.index, document);
-  if (!running || running.status !== "running") return running?.status ?? document.status;
-
+  if (isFinalDocumentStatus(document.status)) return document.status;
+  // No separate `running` write: it would cost a table request per document for a status
+  // that lasts milliseconds for most documents.
   let finished: DocumentRecord;
   try {
     const outcome = await pRetry(() => analyzeAndWrite(batch, document, services), {
@@ -42,16 +42,16 @@ export async function analyzeDocument(input: AnalyzeDocumentInput, services: Bat
       shouldRetry: ({ error }) => isTransient(error),
     });
     finished = outcome.written
-      ? await statusTable.finishDocument(input.batchId, input.index, "succeeded", undefined, running)
+      ? await statusTable.finishDocument(input.batchId, input.index, "succeeded", undefined, document)
       : await statusTable.finishDocument(
           input.batchId,
           input.index,
           "skipped",
           { code: "OutputExists", message: `Analysis skipped because result file ${outcome.resultName} already exists.` },
-          running,
+          document,
         );
   } catch (error) {
-    finished = await statusTable.finishDocument(input.batchId, input.index, "failed", documentError(error, document.name), running);
+    finished = await statusTable.finishDocument(input.batchId, input.index, "failed", documentError(error, document.name), document);
   }
   return finished.status;
 }

@@ -17,6 +17,20 @@ export interface BatchContainers {
  * again, so a setting tightened since the batch was accepted still holds.
  */
 export function openBatchContainers(batch: BatchRecord, services: BatchServices): BatchContainers {
+  // Clients are reused across a batch's documents: building a pipeline per document is waste.
+  const key = `${batch.batchId}|${batch.sealedSourceUrl ?? batch.source.url}|${batch.sealedResultUrl ?? batch.resultUrl}`;
+  let opened = recentlyOpened.get(key);
+  if (!opened) {
+    opened = open(batch, services);
+    recentlyOpened.set(key, opened);
+    if (recentlyOpened.size > 64) recentlyOpened.delete(recentlyOpened.keys().next().value!);
+  }
+  return opened;
+}
+
+const recentlyOpened = new Map<string, BatchContainers>();
+
+function open(batch: BatchRecord, services: BatchServices): BatchContainers {
   const sourceLocation = locate(batch.sealedSourceUrl, batch.source.url, services, "source");
   const resultLocation = locate(batch.sealedResultUrl, batch.resultUrl, services, "resultContainerUrl");
   return {

@@ -4,6 +4,7 @@ import type { DiErrorBody } from "../documentIntelligence/errors.js";
 import { listContainerDocuments, readFileList, SourceError, toSourceError, type SourceDocument } from "../storage/sourceListing.js";
 import { StorageUrlError } from "../storage/containerUrl.js";
 import type { BatchRecord } from "../storage/statusTable.js";
+import { partSize } from "../orchestration/batchParts.js";
 
 export interface BatchRef {
   batchId: string;
@@ -25,8 +26,10 @@ export async function prepareBatch(ref: BatchRef, services: BatchServices): Prom
   if (!batch || batch.deleted) return { outcome: "gone" };
   if (batch.cancelRequested || batch.status === "canceled") return { outcome: "canceled" };
   if (batch.status === "failed") return { outcome: "failed" };
-  const documentsPerSubOrchestration = services.settings.documentsPerSubOrchestration;
-  if (batch.documentCount !== undefined) return { outcome: "ready", documentCount: batch.documentCount, documentsPerSubOrchestration };
+  const configuredPerPart = services.settings.documentsPerSubOrchestration;
+  if (batch.documentCount !== undefined) {
+    return { outcome: "ready", documentCount: batch.documentCount, documentsPerSubOrchestration: partSize(batch.documentCount, configuredPerPart) };
+  }
 
   await statusTable.createCounters(ref.batchId);
   let documentCount = 0;
@@ -54,6 +57,7 @@ export async function prepareBatch(ref: BatchRef, services: BatchServices): Prom
       innererror: { code: error.code, message: error.message },
     });
   }
+  const documentsPerSubOrchestration = partSize(documentCount, configuredPerPart);
   const subOrchestrationCount = Math.ceil(documentCount / documentsPerSubOrchestration);
   await statusTable.updateBatch(ref.modelId, ref.batchId, () => ({ documentCount, subOrchestrationCount }));
   return { outcome: "ready", documentCount, documentsPerSubOrchestration };

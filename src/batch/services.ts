@@ -5,6 +5,7 @@ import { createAppStorage, type AppStorage } from "../storage/appStorage.js";
 import type { StorageUrlPolicy } from "../storage/containerUrl.js";
 import { createSecretBox } from "../storage/secretBox.js";
 import { StatusTable } from "../storage/statusTable.js";
+import { RecentBatches } from "./recentBatches.js";
 
 /** What batch processing needs from its surroundings, built once per process from the app settings. */
 export interface BatchServices {
@@ -15,6 +16,8 @@ export interface BatchServices {
   /** Seals SAS-bearing URLs at rest; undefined when no encryption key is configured. */
   secrets?: ReturnType<typeof createSecretBox>;
   analyzers: AnalyzerRegistry;
+  /** Batch rows as document activities read them, briefly cached. */
+  recentBatches: RecentBatches;
   now(): Date;
 }
 
@@ -29,10 +32,12 @@ export function createBatchServices(env: NodeJS.ProcessEnv = process.env): Batch
   const settings = readSettings(env);
   const storage = createAppStorage(env);
   const now = () => clock.now();
+  const statusTable = new StatusTable(storage, { tablePrefix: settings.tablePrefix, now });
   return {
     settings,
     storage,
-    statusTable: new StatusTable(storage, { tablePrefix: settings.tablePrefix, now }),
+    statusTable,
+    recentBatches: new RecentBatches(statusTable),
     urlPolicy: {
       allowedAccounts: settings.allowedStorageAccounts.length ? settings.allowedStorageAccounts : [storage.accountName],
       allowLoopbackHttp: settings.allowLoopbackHttp,

@@ -39,6 +39,11 @@ export interface DocumentIntelligenceApiDeps {
 }
 
 const POLL_AFTER_SECONDS = "1";
+
+/** Polls of big batches stream many detail pages: ask their callers to poll less often. */
+function pollAfterSeconds(documentCount: number | undefined): string {
+  return String(Math.min(30, 1 + Math.floor((documentCount ?? 0) / 1000)));
+}
 const DEFAULT_LIST_PAGE_SIZE = 50;
 const MAX_LIST_PAGE_SIZE = 200;
 
@@ -199,7 +204,7 @@ async function getBatch(modelId: string, resultId: string, services: BatchServic
   const details = batch.documentCount === undefined ? undefined : mapPages(services.statusTable.listDocuments(batch.batchId), (document) => detailOf(batch, document));
   return {
     status: 200,
-    headers: { "content-type": "application/json; charset=utf-8", ...(isFinalBatchStatus(batch.status) ? {} : { "retry-after": POLL_AFTER_SECONDS }) },
+    headers: { "content-type": "application/json; charset=utf-8", ...(isFinalBatchStatus(batch.status) ? {} : { "retry-after": pollAfterSeconds(batch.documentCount) }) },
     body: streamOperation(summarize(batch, counts), details),
   };
 }

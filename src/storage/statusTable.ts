@@ -99,6 +99,11 @@ export class StatusTable {
   private readonly documents: TableClient;
   private ready?: Promise<void>;
   private readonly now: () => Date;
+  /**
+   * Counter shards as this process last wrote them. Saves the shard read on most documents;
+   * a stale entry only costs a 412 and a re-read, never a wrong count.
+   */
+  private readonly shards = new Map<string, { counts: DocumentCounts; etag: string }>();
 
   constructor(storage: AppStorage, options: StatusTableOptions) {
     this.batches = storage.table(`${options.tablePrefix}Batches`);
@@ -283,32 +288,42 @@ export class StatusTable {
     known?: DocumentRecord & { etag: string },
   ): Promise<DocumentRecord> {
     const shardKey = counterRowKey(index % COUNTER_SHARDS);
+    const shardCacheKey = `${batchId}/${shardKey}`;
     let guess = known;
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+      const cachedShard = this.shards.get(shardCacheKey);
       const [current, shard] = await Promise.all([
         guess ?? this.getDocument(batchId, index),
-        this.documents.getEntity<CounterEntity>(batchId, shardKey),
+        cachedShard ?? this.documents.getEntity<CounterEntity>(batchId, shardKey).then((entity) => ({ counts: pickCounts(entity), etag: entity.etag })),
       ]);
       guess = undefined;
       if (!current) throw new Error(`Document ${index} of batch ${batchId} has no status row`);
       if (isFinalDocumentStatus(current.status)) return current;
       const next: DocumentRecord = { ...current, status: outcome, error, updatedDateTime: this.now().toISOString() };
+      const counts = { ...shard.counts, [outcome]: shard.counts[outcome] + 1 };
       const transaction = new TableTransaction();
       transaction.updateEntity(toDocumentEntity(batchId, next), "Replace", { etag: current.etag });
-      transaction.updateEntity<CounterEntity>(
-        { partitionKey: batchId, rowKey: shardKey, ...pickCounts(shard), [outcome]: (shard[outcome] ?? 0) + 1 },
-        "Replace",
-        { etag: shard.etag },
-      );
+      transaction.updateEntity<CounterEntity>({ partitionKey: batchId, rowKey: shardKey, ...counts }, "Replace", { etag: shard.etag });
       try {
-        await this.documents.submitTransaction(transaction.actions);
+        const response = await this.documents.submitTransaction(transaction.actions);
+        // Sub-responses come in the order of the actions: [document, shard].
+        const shardEtag = response.subResponses[1]?.etag;
+        this.rememberShard(shardCacheKey, shardEtag ? { counts, etag: shardEtag } : undefined);
         return next;
       } catch (caught) {
         if (!isStatus(caught, 412) && !isStatus(caught, 409)) throw caught;
-        await jitter(attempt);
+        this.shards.delete(shardCacheKey);
+        if (!cachedShard) await jitter(attempt);
       }
     }
     throw new Error(`Document ${index} of batch ${batchId} could not be recorded: too many concurrent writers`);
+  }
+
+  private rememberShard(key: string, shard: { counts: DocumentCounts; etag: string } | undefined): void {
+    this.shards.delete(key);
+    if (!shard) return;
+    this.shards.set(key, shard);
+    if (this.shards.size > 4096) this.shards.delete(this.shards.keys().next().value!);
   }
 
   /** A batch's documents in index order, a page at a time; never the whole batch in memory. */
