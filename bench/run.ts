@@ -110,8 +110,8 @@ async function main(): Promise<void> {
     }
   }
   const durationSeconds = (performance.now() - started) / 1000;
-  await saveLatest(results, { quick, machine, durationSeconds });
-  await writeFile(path.join(RESULTS_DIR, "latest.md"), markdown(results, { quick, machine }));
+  const allSections = await saveLatest(results, { quick, machine, durationSeconds });
+  await writeFile(path.join(RESULTS_DIR, "latest.md"), markdown(allSections, { quick, machine }));
   console.log(`\nResults in ${path.relative(process.cwd(), RESULTS_DIR) || RESULTS_DIR} (${durationSeconds.toFixed(0)} s in all).`);
   if (failures.length) {
     console.error(`Failed sections: ${failures.join(", ")}`);

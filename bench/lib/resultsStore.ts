@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -38,6 +38,22 @@ export function saveSection(result: SectionResult, run: { quick: boolean; machin
   return writeJson(`${result.section}.json`, { ...run, ...result });
 }
 
-export function saveLatest(results: SectionResult[], run: { quick: boolean; machine: MachineInfo; durationSeconds: number }): Promise<string> {
-  return writeJson("latest.json", { ...run, sections: results });
+/**
+ * Writes latest.json. A partial run (`--only`) replaces just its sections, so the file always
+ * holds the newest figures of every section; returns the sections it now holds.
+ */
+export async function saveLatest(
+  results: SectionResult[],
+  run: { quick: boolean; machine: MachineInfo; durationSeconds: number },
+): Promise<SectionResult[]> {
+  let earlier: SectionResult[] = [];
+  try {
+    earlier = (JSON.parse(await readFile(path.join(RESULTS_DIR, "latest.json"), "utf8")) as { sections?: SectionResult[] }).sections ?? [];
+  } catch {
+    earlier = [];
+  }
+  const fresh = new Set(results.map((result) => result.section));
+  const sections = [...earlier.filter((section) => !fresh.has(section.section)), ...results];
+  await writeJson("latest.json", { ...run, sections });
+  return sections;
 }

@@ -8,6 +8,8 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startLocalHost } from "../../local-host/index.js";
+import { readSettings } from "../../src/config/settings.js";
+import { partSize } from "../../src/orchestration/batchParts.js";
 import { Orchestrators } from "../../src/orchestration/names.js";
 import { numberArg, peakRssMb, scenarioMain } from "../lib/childScenario.js";
 import { quietLog } from "../lib/quietLog.js";
@@ -40,11 +42,12 @@ export interface OrchestrationRun {
 scenarioMain(async (args): Promise<OrchestrationRun> => {
   const documents = numberArg(args, "documents");
   const shape = (args.get("shape") ?? "split") as OrchestrationShape;
-  const perPart = numberArg(args, "per-part", 500);
+  // Parts sized as production sizes them, unless the run asks for a fixed size.
+  const perPart = args.has("per-part") ? numberArg(args, "per-part") : partSize(documents, readSettings({}).documentsPerSubOrchestration);
   const maxCompletionsPerReplay = numberArg(args, "completions-per-replay", 32);
   const host = await startLocalHost({
     entry: ENTRY,
-    env: { BENCH_DOCUMENT_COUNT: String(documents), BENCH_DOCUMENTS_PER_PART: String(perPart) },
+    env: { BENCH_DOCUMENT_COUNT: String(documents), BENCH_DOCUMENTS_PER_PART: String(perPart), DOCBATCH_TASK_HUB: "bench" },
     maxCompletionsPerReplay,
     log: quietLog,
   });

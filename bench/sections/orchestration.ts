@@ -77,7 +77,7 @@ export async function runOrchestrationBenchmark({ quick }: { quick: boolean }): 
     "Orchestrator CPU is the local host's sum of process CPU over each replay; replays of different instances overlap (8 at a time, host.json), so it can exceed the process total. Process CPU covers everything in the run, stand-in activities included.",
   );
 
-  const row = (r: OrchestrationRun): Cell[] => [r.shape === "split" ? "sub-orchestrations of 500" : "flat fan-out", r.documents, r.instances, r.replays, r.orchestratorCpuMs, r.processCpuSeconds, r.wallSeconds, r.largestHistory, r.peakRssMb];
+  const row = (r: OrchestrationRun): Cell[] => [r.shape === "split" ? `sub-orchestrations of ${r.documentsPerSubOrchestration}` : "flat fan-out", r.documents, r.instances, r.replays, r.orchestratorCpuMs, r.processCpuSeconds, r.wallSeconds, r.largestHistory, r.peakRssMb];
   const rows = [...split.map(row), ...flat.map(row)];
   if (flatExtrapolation) rows.push(["flat fan-out (extrapolated)", flatExtrapolation.documents, 1, undefined, flatExtrapolation.orchestratorCpuMs, undefined, flatExtrapolation.wallSeconds, flatExtrapolation.largestHistory, undefined]);
   return {

@@ -1,5 +1,6 @@
 import { AnalyzerError } from "../analyzers/analyzer.js";
 import type { DiErrorBody } from "../documentIntelligence/errors.js";
+import { scrubSecrets } from "../storage/sourceError.js";
 
 const CONTENT_FAILURES = new Set(["InvalidContent", "UnsupportedContent", "ContentTooLarge", "PasswordProtected", "InvalidPages"]);
 
@@ -33,10 +34,8 @@ export function documentError(error: unknown, documentName: string): DiErrorBody
       },
     };
   }
-  return {
-    code: "InternalServerError",
-    message: `The document could not be analyzed: ${(error as Error)?.message ?? String(error)}`,
-  };
+  const reason = scrubSecrets(((error as Error)?.message ?? String(error)).split(/\r?\n/, 1)[0]).slice(0, 500);
+  return { code: "InternalServerError", message: `The document could not be analyzed: ${reason}` };
 }
 
 export function contentTooLarge(size: number, limit: number): AnalyzerError {

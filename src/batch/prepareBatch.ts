@@ -3,6 +3,7 @@ import type { BatchServices } from "./services.js";
 import type { DiErrorBody } from "../documentIntelligence/errors.js";
 import { listContainerDocuments, readFileList, SourceError, toSourceError, type SourceDocument } from "../storage/sourceListing.js";
 import { StorageUrlError } from "../storage/containerUrl.js";
+import { scrubSecrets } from "../storage/sourceError.js";
 import type { BatchRecord } from "../storage/statusTable.js";
 import { partSize } from "../orchestration/batchParts.js";
 
@@ -106,7 +107,7 @@ export async function failUnfinishedDocuments(range: DocumentRange & { reason: s
   for await (const document of services.statusTable.listUnfinishedDocuments(range.batchId, range.first, range.count)) {
     await services.statusTable.finishDocument(range.batchId, document.index, "failed", {
       code: "InternalServerError",
-      message: `The document could not be processed: ${range.reason}`,
+      message: `The document could not be processed: ${scrubSecrets(range.reason)}`,
     });
     failed++;
   }

@@ -1,5 +1,5 @@
 import { percentCompleted, type DocumentCounts } from "../batch/status.js";
-import { blobUrl, type ContainerLocation } from "../storage/containerUrl.js";
+import { blobUrl } from "../storage/containerUrl.js";
 import type { BatchRecord, DocumentRecord } from "../storage/statusTable.js";
 import { relativeSourcePath } from "../batch/batchContainers.js";
 import { resultBlobName } from "../storage/resultWriter.js";
@@ -38,13 +38,11 @@ export function summarize(batch: BatchRecord, counts: DocumentCounts): AnalyzeBa
 }
 
 export function detailOf(batch: BatchRecord, document: DocumentRecord): BatchOperationDetail {
-  const source: Pick<ContainerLocation, "url"> = { url: batch.source.url };
-  const result: Pick<ContainerLocation, "url"> = { url: batch.resultUrl };
   return {
     status: document.status,
-    sourceUrl: blobUrl(source as ContainerLocation, document.name),
+    sourceUrl: blobUrl({ url: batch.source.url }, document.name),
     ...(document.status === "succeeded"
-      ? { resultUrl: blobUrl(result as ContainerLocation, resultBlobName(batch.resultPrefix, relativeSourcePath(batch, document.name))) }
+      ? { resultUrl: blobUrl({ url: batch.resultUrl }, resultBlobName(batch.resultPrefix, relativeSourcePath(batch, document.name))) }
       : {}),
     ...(document.error ? { error: document.error } : {}),
   };

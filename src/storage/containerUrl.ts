@@ -152,7 +152,7 @@ export function parseContainerUrl(raw: string, policy: StorageUrlPolicy, target:
 }
 
 /** Container URL of a blob name: SAS-free, each path segment percent-encoded as the Storage SDK does. */
-export function blobUrl(location: ContainerLocation, blobName: string): string {
+export function blobUrl(location: Pick<ContainerLocation, "url">, blobName: string): string {
   // encodeURIComponent leaves ' unescaped; the SDK escapes it (it is a sub-delimiter in paths).
   const path = blobName
     .split("/")
