@@ -1,16 +1,11 @@
 import { openBatchContainers } from "./batchContainers.js";
+import type { BatchRef } from "./batchRef.js";
 import type { BatchServices } from "./services.js";
 import type { DiErrorBody } from "../documentIntelligence/errors.js";
 import { listContainerDocuments, readFileList, SourceError, toSourceError, type SourceDocument } from "../storage/sourceListing.js";
 import { StorageUrlError } from "../storage/containerUrl.js";
-import { scrubSecrets } from "../storage/sourceError.js";
 import type { BatchRecord } from "../storage/statusTable.js";
 import { partSize } from "../orchestration/batchParts.js";
-
-export interface BatchRef {
-  batchId: string;
-  modelId: string;
-}
 
 export type PreparedBatch =
   | { outcome: "ready"; documentCount: number; documentsPerSubOrchestration: number }
@@ -82,34 +77,4 @@ async function failBatch(ref: BatchRef, services: BatchServices, error: DiErrorB
     completedDateTime: services.now().toISOString(),
   }));
   return { outcome: "failed" };
-}
-
-/** Ends a batch: `canceled` when its caller deleted it while running, else `succeeded` (also when documents failed). */
-export async function finishBatch(ref: BatchRef, services: BatchServices): Promise<void> {
-  await services.statusTable.updateBatch(ref.modelId, ref.batchId, (batch) =>
-    batch.completedDateTime && batch.status !== "running"
-      ? undefined
-      : {
-          status: batch.cancelRequested ? "canceled" : "succeeded",
-          completedDateTime: batch.completedDateTime ?? services.now().toISOString(),
-        },
-  );
-}
-
-export interface DocumentRange extends BatchRef {
-  first: number;
-  count: number;
-}
-
-/** After a sub-orchestration gave up on some documents, records them as failed so the batch can finish. */
-export async function failUnfinishedDocuments(range: DocumentRange & { reason: string }, services: BatchServices): Promise<number> {
-  let failed = 0;
-  for await (const document of services.statusTable.listUnfinishedDocuments(range.batchId, range.first, range.count)) {
-    await services.statusTable.finishDocument(range.batchId, document.index, "failed", {
-      code: "InternalServerError",
-      message: `The document could not be processed: ${scrubSecrets(range.reason)}`,
-    });
-    failed++;
-  }
-  return failed;
 }

@@ -1,6 +1,8 @@
 import * as df from "durable-functions";
 import { analyzeDocument, type AnalyzeDocumentInput } from "../batch/analyzeDocument.js";
-import { failUnfinishedDocuments, finishBatch, prepareBatch, type BatchRef, type DocumentRange } from "../batch/prepareBatch.js";
+import type { BatchRef, DocumentRange } from "../batch/batchRef.js";
+import { failUnfinishedDocuments, finishBatch } from "../batch/finishBatch.js";
+import { prepareBatch } from "../batch/prepareBatch.js";
 import { getBatchServices } from "../batch/services.js";
 import { Activities } from "../orchestration/names.js";
 

@@ -1,6 +1,7 @@
 import * as df from "durable-functions";
 import type { OrchestrationContext, OrchestrationHandler } from "durable-functions";
-import type { BatchRef, DocumentRange, PreparedBatch } from "../batch/prepareBatch.js";
+import type { BatchRef, DocumentRange } from "../batch/batchRef.js";
+import type { PreparedBatch } from "../batch/prepareBatch.js";
 import { planBatchParts } from "./batchParts.js";
 import { subOrchestrationInstanceId } from "./instanceIds.js";
 import { Activities, Orchestrators } from "./names.js";
