@@ -3,7 +3,8 @@ import { AnalyzerError, type AnalyzeOptions } from "../analyzers/analyzer.js";
 import type { BatchRecord, DocumentRecord } from "../storage/statusTable.js";
 import { resultBlobName, writeResult } from "../storage/resultWriter.js";
 import { openBatchContainers, relativeSourcePath } from "./batchContainers.js";
-import { contentTooLarge, documentError, isTransient } from "./documentErrors.js";
+import { contentTooLarge, documentError } from "./documentErrors.js";
+import { isTransient } from "../shared/transientErrors.js";
 import type { BatchServices } from "./services.js";
 import { isFinalDocumentStatus, type DocumentStatus } from "./status.js";
 

@@ -41,14 +41,3 @@ export function documentError(error: unknown, documentName: string): DiErrorBody
 export function contentTooLarge(size: number, limit: number): AnalyzerError {
   return new AnalyzerError("ContentTooLarge", `The document is ${size} bytes; the limit is ${limit} bytes (DOCBATCH_MAX_DOCUMENT_BYTES).`);
 }
-
-/** Storage and analyzer failures worth trying again. */
-export function isTransient(error: unknown): boolean {
-  if (error instanceof AnalyzerError) return error.transient;
-  const status = (error as { statusCode?: number })?.statusCode;
-  if (status === undefined) {
-    const code = (error as { code?: string })?.code ?? "";
-    return ["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "REQUEST_SEND_ERROR"].includes(code);
-  }
-  return status === 408 || status === 429 || status >= 500;
-}

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import pLimit from "p-limit";
 import type { BatchServices } from "../batch/services.js";
+import { isTransient } from "../shared/transientErrors.js";
 import { isFinalBatchStatus } from "../batch/status.js";
 import { isAcceptedKey, presentedKey } from "../http/apiKeys.js";
 import { openContainer } from "../storage/containerAccess.js";
@@ -36,6 +37,8 @@ export interface BatchStarter {
 export interface DocumentIntelligenceApiDeps {
   services: BatchServices;
   orchestrations: BatchStarter;
+  /** Where unexpected failures are reported (the invocation's error log). */
+  logError?: (message: string, error: unknown) => void;
 }
 
 const POLL_AFTER_SECONDS = "1";
@@ -67,8 +70,21 @@ export async function handleDocumentIntelligence(
     return await perform(match.operation, request, url, apiVersion, deps);
   } catch (error) {
     if (error instanceof DiError) return errorResponse(error);
-    throw error;
+    deps.logError?.(`${request.method} /documentintelligence/${path} failed`, error);
+    return errorResponse(unexpected(error));
   }
+}
+
+/** Failures that are not the caller's: storage or the orchestration backend unreachable, or a bug. */
+function unexpected(error: unknown): DiError {
+  if (isTransient(error)) {
+    return new DiError(
+      503,
+      { code: "ServiceUnavailable", message: "docbatch's storage is not answering right now. Retry the request after a short wait." },
+      { "retry-after": "5" },
+    );
+  }
+  return new DiError(500, { code: "InternalServerError", message: "An unexpected error occurred. Retry the request; if it keeps failing, check the app's logs." });
 }
 
 async function perform(operation: DiOperation, request: ApiRequest, url: URL, apiVersion: string, deps: DocumentIntelligenceApiDeps): Promise<ApiResponse> {

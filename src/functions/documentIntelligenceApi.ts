@@ -21,6 +21,7 @@ app.http("documentIntelligenceApi", {
           await client.startNew(Orchestrators.analyzeBatch, { instanceId: batchInstanceId(ref.batchId), input: ref });
         },
       },
+      logError: (message, error) => context.error(message, error),
     });
   },
 });
