@@ -12,6 +12,7 @@ import { TimerTriggers } from "./timerTriggers.js";
 import { captureWorkerProxy } from "./workerProxy.js";
 import { DurableEngine, type EngineStats, type Instance, type OrchestratorState } from "./durable/engine.js";
 import { ActivityRunner } from "./durable/activityRunner.js";
+import { measureSynchronousRun, type ReplayCost } from "./durable/replayCost.js";
 import { FaultRegistry, type FaultInjector } from "./durable/faults.js";
 import { durableClientData, WEBHOOK_PATH, type DurableClientData } from "./durable/clientBinding.js";
 import { handleDurableApi } from "./durable/httpApi.js";
@@ -143,21 +144,25 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     isOrchestrator: (name) => triggerOf(name) === "orchestrationtrigger",
     runOrchestrator: async (name, triggerInput, instanceId) => {
       const fn = core.getFunction(name)!;
+      // The replay itself is the handler's synchronous run; only that is timed (see replayCost.ts).
+      let cost: ReplayCost | undefined;
+      const timed = (handler: (...args: unknown[]) => unknown) => measureSynchronousRun(handler, (measured) => (cost = measured));
       try {
         const outcome = await invoker.invoke(fn, {
           inputData: [{ name: fn.trigger.name, data: { string: JSON.stringify(triggerInput) } }, ...extraInputs(fn)],
           triggerMetadata: { InstanceId: { string: instanceId } },
+          wrapHandler: timed,
         });
-        return { state: fromTypedData(outcome.response.returnValue) as OrchestratorState };
+        return { state: fromTypedData(outcome.response.returnValue) as OrchestratorState, cost };
       } catch (error) {
         // The library reports orchestrator failures with its state appended to the message.
         const message = (error as Error)?.message ?? String(error);
         const marker = message.indexOf("$OutOfProcData$:");
         if (marker >= 0) {
           const state = JSON.parse(message.slice(marker + "$OutOfProcData$:".length)) as OrchestratorState;
-          return { state, error: state.error ?? message.slice(0, marker).trim(), stack: (error as Error).stack };
+          return { state, error: state.error ?? message.slice(0, marker).trim(), stack: (error as Error).stack, cost };
         }
-        return { error: message, stack: (error as Error)?.stack };
+        return { error: message, stack: (error as Error)?.stack, cost };
       }
     },
     runActivity: (name, input, instanceId) => activities.deliver(name, input, instanceId),
@@ -249,7 +254,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     },
     close: () =>
       (closing ??= (async () => {
-        timers.stop();
+        await timers.stop();
         engine.close();
         await core.runHooks("appTerminate", { hookData: invoker.hookData, appHookData: invoker.hookData }).catch(() => {});
         proxyAgent.destroy();

@@ -5,6 +5,8 @@ export interface InvocationRequest {
   inputData: { name: string; data: RpcTypedData }[];
   triggerMetadata?: Record<string, RpcTypedData>;
   invocationId?: string;
+  /** Wraps the registered handler before preInvocation hooks see it (e.g. to time it). */
+  wrapHandler?: (handler: (...args: unknown[]) => unknown) => (...args: unknown[]) => unknown;
 }
 
 export interface InvocationOutcome {
@@ -48,7 +50,7 @@ export class Invoker {
     const { context, inputs } = await invocationModel.getArguments();
 
     const hookData: Record<string, unknown> = {};
-    const pre = { hookData, appHookData: this.appHookData, invocationContext: context, functionCallback: fn.callback, inputs };
+    const pre = { hookData, appHookData: this.appHookData, invocationContext: context, functionCallback: request.wrapHandler ? request.wrapHandler(fn.callback) : fn.callback, inputs };
     coreCtx.state = "preInvocationHooks";
     try {
       await this.core.runHooks("preInvocation", pre);

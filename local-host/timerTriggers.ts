@@ -77,10 +77,12 @@ export class TimerTriggers {
     }
   }
 
-  stop(): void {
+  /** Stops the schedules and waits for invocations under way, as the host drains on shutdown. */
+  async stop(): Promise<void> {
     this.stopped = true;
     for (const handle of this.handles) clearTimeout(handle);
     this.handles.clear();
+    await Promise.all([...this.timers.values()].map((state) => state.running?.catch(() => {})));
   }
 
   private nextAfter(state: TimerState, after: Date): Date | undefined {
@@ -88,17 +90,25 @@ export class TimerTriggers {
     return state.cron?.nextRun(after) ?? undefined;
   }
 
-  private armNext(state: TimerState): void {
+  /** Arms the occurrence after `after` (the one just fired, so an early wake-up cannot fire it twice) or now. */
+  private armNext(state: TimerState, after?: Date): void {
     if (this.stopped) return;
-    const due = this.nextAfter(state, new Date());
+    const due = this.nextAfter(state, new Date(Math.max(Date.now(), after?.getTime() ?? 0)));
     if (!due) return;
+    this.armAt(state, due);
+  }
+
+  private armAt(state: TimerState, due: Date): void {
     const handle = setTimeout(() => {
       this.handles.delete(handle);
+      if (this.stopped) return;
+      // setTimeout holds at most ~24.8 days: a later occurrence waits again.
+      if (due.getTime() - Date.now() > 5) return this.armAt(state, due);
       // Late by more than a second counts as past due, as the host's schedule monitor would say.
       const pastDue = Date.now() - due.getTime() > 1000;
       void this.fire(state.fn.name, pastDue)
         .catch((error) => this.onError(state.fn.name, error))
-        .finally(() => this.armNext(state));
+        .finally(() => this.armNext(state, due));
     }, Math.min(Math.max(0, due.getTime() - Date.now()), 2 ** 31 - 1));
     this.handles.add(handle);
   }

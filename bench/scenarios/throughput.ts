@@ -35,7 +35,14 @@ scenarioMain(async (args): Promise<ThroughputRun> => {
   const concurrency = numberArg(args, "concurrency");
   // Experiments only (the section uses the app's default): another sub-orchestration size.
   const perPart = args.get("per-part");
-  const docbatch = await startDocbatch({ maxConcurrentActivities: concurrency, env: perPart ? { DOCBATCH_DOCUMENTS_PER_SUBORCHESTRATION: perPart } : {} });
+  const docbatch = await startDocbatch({
+    maxConcurrentActivities: concurrency,
+    env: {
+      // Scale runs (e.g. --documents 100000) go past the default limit of 10,000 a batch.
+      DOCBATCH_MAX_DOCUMENTS_PER_BATCH: String(Math.max(documents, 10_000)),
+      ...(perPart ? { DOCBATCH_DOCUMENTS_PER_SUBORCHESTRATION: perPart } : {}),
+    },
+  });
   try {
     const source = await createContainer(docbatch.blobService);
     const results = await createContainer(docbatch.blobService);

@@ -73,8 +73,8 @@ export async function runOrchestrationBenchmark({ quick }: { quick: boolean }): 
   notes.push(
     `Target: orchestrator CPU grows ≤ ${LINEAR_GROWTH_TARGET}× for 10× the documents (${quick ? "10k / 1k in quick mode" : "100k / 10k"}): ` +
       `${headline ? `${headline.orchestratorCpu.toFixed(1)}×` : "n/a"} → ${targetMet ? "met" : "MISSED"}.`,
-    "One completion per replay (how real, slower activities arrive): every replay re-reads the part's whole history, so CPU per document grows with the part size; process CPU is used there because the host's orchestrator figure double-counts overlapping replays of the parts.",
-    "Orchestrator CPU is the local host's sum of process CPU over each replay; replays of different instances overlap (8 at a time, host.json), so it can exceed the process total. Process CPU covers everything in the run, stand-in activities included.",
+    "One completion per replay (how real, slower activities arrive): every replay re-reads the part's whole history, so CPU per document grows with the part size; process CPU is shown there because it covers the whole cost of a replay (history JSON parsed for every invocation, invocation overhead), not only the replay callback.",
+    "Orchestrator CPU is the local host's sum, over every replay, of the CPU spent inside the durable-functions replay callback itself (its synchronous run: orchestrator code and the library's history processing), timed right around that call; replays run one at a time on the JS thread, so it stays within the process total however many instances run at once (8, host.json). On Node before 23.9 it is process CPU during those sections, so it includes background threads (V8 compiler, GC). Left out: parsing the trigger JSON, invocation hooks, the host's bookkeeping. Process CPU covers everything in the run, stand-in activities included.",
   );
 
   const row = (r: OrchestrationRun): Cell[] => [r.shape === "split" ? `sub-orchestrations of ${r.documentsPerSubOrchestration}` : "flat fan-out", r.documents, r.instances, r.replays, r.orchestratorCpuMs, r.processCpuSeconds, r.wallSeconds, r.largestHistory, r.peakRssMb];

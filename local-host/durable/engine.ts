@@ -4,6 +4,7 @@ import pLimit from "p-limit";
 import { EventType, historyEvent, parseJsonText, toJsonText, type HistoryEvent } from "./historyEvents.js";
 import { nextRetryDelay, type RetryOptionsWire } from "./retryPolicy.js";
 import type { ActivityOutcome } from "./activityRunner.js";
+import type { ReplayCost } from "./replayCost.js";
 
 export type RuntimeStatus = "Pending" | "Running" | "Completed" | "ContinuedAsNew" | "Failed" | "Terminated" | "Suspended";
 const TERMINAL: readonly RuntimeStatus[] = ["Completed", "Failed", "Terminated"];
@@ -21,7 +22,8 @@ export interface OrchestratorState {
   customStatus?: unknown;
   schemaVersion?: number;
 }
-export type EpisodeResult = { state?: OrchestratorState; error?: string; stack?: string };
+/** `cost`: the replay callback's own CPU and wall time, when the invocation got that far. */
+export type EpisodeResult = { state?: OrchestratorState; error?: string; stack?: string; cost?: ReplayCost };
 
 export interface EngineDependencies {
   isOrchestrator(name: string): boolean;
@@ -93,6 +95,13 @@ export interface InstanceFilter {
 
 export interface EngineStats {
   replays: number;
+  /**
+   * Sums over all replays of the CPU and wall time inside the durable-functions replay callback
+   * alone (its synchronous run: the library replaying the history through the orchestrator),
+   * timed right around that call (replayCost.ts). Replays never overlap on the JS thread, so the
+   * sums stay within the process's CPU and the elapsed time. Not included: the invocation around
+   * the callback (trigger JSON parsing, hooks, response conversion), the engine's bookkeeping.
+   */
   orchestratorCpuMs: number;
   orchestratorWallMs: number;
   activitiesExecuted: number;
@@ -355,12 +364,9 @@ export class DurableEngine {
       longRunningTimerIntervalDuration: this.deps.longRunningTimerIntervalDuration,
       defaultHttpAsyncRequestSleepTimeMillseconds: 30_000,
     };
-    const cpuBefore = process.cpuUsage();
-    const wallBefore = performance.now();
     const result = await this.deps.runOrchestrator(instance.name, triggerInput, instance.instanceId);
-    const cpu = process.cpuUsage(cpuBefore);
-    this.totals.wallMs += performance.now() - wallBefore;
-    this.totals.cpuMs += (cpu.user + cpu.system) / 1000;
+    this.totals.cpuMs += result.cost?.cpuMs ?? 0;
+    this.totals.wallMs += result.cost?.wallMs ?? 0;
     this.totals.replays++;
     instance.replays++;
     instance.maxHistoryLength = Math.max(instance.maxHistoryLength, triggerInput.history.length);

@@ -161,6 +161,24 @@ describe("Durable Functions", () => {
     assert.equal(stats.perInstance![id].runtimeStatus, "Completed");
   });
 
+  test("orchestrator CPU and wall figures time replays alone, so overlapping instances never add up past the process", async () => {
+    const before = host.durable.stats();
+    const cpuBefore = process.cpuUsage();
+    const wallBefore = performance.now();
+    const values = Array.from({ length: 40 }, (_, i) => i);
+    const ids = await Promise.all(Array.from({ length: 8 }, (_, n) => start("sumOfSquares", { values, key: `overlap-${n}` })));
+    for (const id of ids) assert.equal((await finished(id)).output, values.reduce((a, v) => a + v * v, 0));
+    const wallMs = performance.now() - wallBefore;
+    const cpu = process.cpuUsage(cpuBefore);
+    const after = host.durable.stats();
+    const replayCpuMs = after.orchestratorCpuMs - before.orchestratorCpuMs;
+    const replayWallMs = after.orchestratorWallMs - before.orchestratorWallMs;
+    assert.ok(after.replays - before.replays >= 16);
+    assert.ok(replayCpuMs > 0 && replayWallMs > 0);
+    assert.ok(replayCpuMs <= (cpu.user + cpu.system) / 1000, `replay CPU ${replayCpuMs} ms, process CPU ${(cpu.user + cpu.system) / 1000} ms`);
+    assert.ok(replayWallMs <= wallMs, `replay wall ${replayWallMs} ms, elapsed ${wallMs} ms`);
+  });
+
   test("an activity failing twice succeeds through its retry policy", async () => {
     const fault = host.faults.failActivity("countExecution", { times: 2, when: (input) => (input as { key: string }).key === "retry-ok" });
     const id = await start("withRetry", { key: "retry-ok", attempts: 4 });
@@ -174,6 +192,72 @@ describe("Durable Functions", () => {
     assert.equal(count(history, EventType.TimerFired), 2);
     const failure = history.find((e) => e.EventType === EventType.TaskFailed)!;
     assert.match(String(failure.Reason), /^Activity function 'countExecution' failed: Injected failure/);
+  });
+
+  test("retried activities inside Task.all, completions of others in between: results in input order, task ids consistent", async () => {
+    const key = "retry-fan";
+    const failing = [2, 5, 8];
+    // 3, 6 and 9 finish only once the retried attempts of 2, 5 and 8 have started, so their
+    // completions land after those retries' TaskFailed / TimerCreated / TimerFired / TaskScheduled.
+    const late = [3, 6, 9];
+    const items = Array.from({ length: 10 }, (_, value) => (late.includes(value) ? { value, after: failing } : { value }));
+    const faults = failing.map((failValue) =>
+      host.faults.failActivity("squareAfter", { when: (input) => (input as { key: string; value: number }).key === key && (input as { value: number }).value === failValue }),
+    );
+    const id = await start("squaresWithRetry", { key, items, firstRetryIntervalMs: 20 });
+    const final = await finished(id);
+    assert.equal(final.runtimeStatus, "Completed", JSON.stringify(final.output));
+    assert.deepEqual(final.output, items.map(({ value }) => value * value));
+    assert.deepEqual(faults.map((f) => f.triggered), [1, 1, 1]);
+
+    const history = host.durable.getInstance(id)!.history;
+    assert.equal(count(history, EventType.TaskScheduled), 13);
+    assert.equal(count(history, EventType.TaskFailed), 3);
+    assert.equal(count(history, EventType.TimerCreated), 3);
+    assert.equal(count(history, EventType.TimerFired), 3);
+    assert.equal(count(history, EventType.TaskCompleted), 10);
+    assert.equal(history.at(-1)!.OrchestrationStatus, "Completed");
+
+    // Task ids: handed out once each, in the order they appear, 10 first attempts then 3 timers and 3 retries.
+    const allocated = history.filter((e) => e.EventType === EventType.TaskScheduled || e.EventType === EventType.TimerCreated);
+    assert.deepEqual(allocated.map((e) => e.EventId), Array.from({ length: 16 }, (_, i) => i));
+    const scheduledValue = new Map(history.filter((e) => e.EventType === EventType.TaskScheduled).map((e) => [e.EventId, (JSON.parse(String(e.Input)) as { value: number }).value]));
+    const timerIds = new Set(history.filter((e) => e.EventType === EventType.TimerCreated).map((e) => e.EventId));
+    assert.deepEqual([...scheduledValue.entries()].filter(([taskId]) => taskId < 10).map(([, value]) => value), items.map(({ value }) => value));
+
+    // Every completion names the task it belongs to: each task ends once, with the right result.
+    const ended = new Set<number>();
+    const endOnce = (taskId: number) => {
+      assert.ok(!ended.has(taskId), `task ${taskId} ended twice`);
+      ended.add(taskId);
+    };
+    for (const event of history) {
+      if (event.EventType === EventType.TaskCompleted) {
+        const taskId = event.TaskScheduledId as number;
+        endOnce(taskId);
+        assert.equal(JSON.parse(String(event.Result)), scheduledValue.get(taskId)! ** 2, `result of task ${taskId}`);
+      } else if (event.EventType === EventType.TaskFailed) {
+        const taskId = event.TaskScheduledId as number;
+        endOnce(taskId);
+        assert.ok(taskId < 10 && failing.includes(scheduledValue.get(taskId)!), `failed task ${taskId}`);
+        assert.match(String(event.Reason), /^Activity function 'squareAfter' failed: Injected failure/);
+      } else if (event.EventType === EventType.TimerFired) {
+        const timerId = event.TimerId as number;
+        assert.ok(timerIds.has(timerId), `timer ${timerId} was never created`);
+        endOnce(timerId);
+      }
+    }
+    assert.equal(ended.size, 16);
+    const retried = [...scheduledValue.entries()].filter(([taskId]) => taskId >= 10).map(([, value]) => value);
+    assert.deepEqual(retried.sort(), failing);
+
+    // The late completions came after every retry was scheduled: the retries interleaved with them.
+    const position = (predicate: (e: HistoryEvent) => boolean) => history.findIndex(predicate);
+    const lastRetryScheduled = Math.max(...[...scheduledValue.keys()].filter((taskId) => taskId >= 10).map((taskId) => position((e) => e.EventType === EventType.TaskScheduled && e.EventId === taskId)));
+    for (const value of late) {
+      const completedAt = position((e) => e.EventType === EventType.TaskCompleted && scheduledValue.get(e.TaskScheduledId as number) === value);
+      assert.ok(completedAt > lastRetryScheduled, `completion of ${value} at ${completedAt}, last retry scheduled at ${lastRetryScheduled}`);
+    }
   });
 
   test("retries stop after the maximum attempts and the failure reaches the orchestrator", async () => {
