@@ -2,11 +2,13 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { AnalyzerError } from "../../src/analyzers/analyzer.js";
 import { createDocumentIntelligenceAnalyzer } from "../../src/analyzers/documentIntelligence/documentIntelligenceAnalyzer.js";
+import { RateLimiter } from "../../src/analyzers/documentIntelligence/rateLimiter.js";
 import { createAnalyzerRegistry } from "../../src/analyzers/registry.js";
 import { readSettings } from "../../src/config/settings.js";
 import { makePlainText } from "../support/documents.js";
 import { FakeServiceError, startFakeDocumentIntelligence, type FakeDocumentIntelligence } from "../support/fakeDocumentIntelligence.js";
 import { options } from "./helpers.js";
+import { VirtualClock } from "./virtualClock.js";
 
 const fast = { pollIntervalMs: 10, minRetryDelayMs: 10 };
 let fake: FakeDocumentIntelligence;
@@ -71,15 +73,16 @@ describe("Document Intelligence passthrough", () => {
   });
 
   it("waits Retry-After on 429 and then succeeds", async () => {
-    const analyzer = createDocumentIntelligenceAnalyzer({ endpoint: fake.endpoint, key: fake.key, requestsPerSecond: 100, ...fast });
+    const clock = new VirtualClock({ advances: true });
+    const analyzer = createDocumentIntelligenceAnalyzer({ endpoint: fake.endpoint, key: fake.key, requestsPerSecond: 100, ...fast, clock });
     const from = fake.requests.length;
-    fake.setThrottle(2, 1);
+    fake.setThrottle(2, 2);
     const result = await analyzer.analyze({ modelId: "prebuilt-read", bytes: makePlainText(), name: "a.txt", options: options() });
     assert.equal(result.content, "from the cloud");
     const requests = fake.requests.slice(from);
-    assert.deepEqual(requests.map((r) => r.status).slice(0, 3), [429, 429, 202]);
-    // Each retry came no sooner than the Retry-After second the service asked for.
-    assert.ok(requests[1].at - requests[0].at >= 990 && requests[2].at - requests[1].at >= 990);
+    assert.deepEqual(requests.map((r) => r.status), [429, 429, 202, 200, 200, 200]);
+    // Retry-After: 2 was honoured by waiting 2000 ms before each retry; then only the polls wait.
+    assert.deepEqual(clock.sleeps, [2000, 2000, fast.pollIntervalMs, fast.pollIntervalMs, fast.pollIntervalMs]);
   });
 
   it("gives up with a transient Throttled error when throttling lasts", async () => {
@@ -97,13 +100,27 @@ describe("Document Intelligence passthrough", () => {
 
   it("keeps one request rate for all documents together", async () => {
     const rate = 10;
-    const analyzer = createDocumentIntelligenceAnalyzer({ endpoint: fake.endpoint, key: fake.key, requestsPerSecond: rate, ...fast });
+    // Time stands still: every wait is counted from the same instant, so the limiter's waits are
+    // the schedule it gave the requests.
+    const clock = new VirtualClock({ advances: false });
+    const analyzer = createDocumentIntelligenceAnalyzer({ endpoint: fake.endpoint, key: fake.key, requestsPerSecond: rate, ...fast, clock });
     const from = fake.requests.length;
     await Promise.all(Array.from({ length: 4 }, () => analyzer.analyze({ modelId: "prebuilt-read", bytes: makePlainText(), name: "a.txt", options: options() })));
-    const times = fake.requests.slice(from).map((r) => r.at).sort((a, b) => a - b);
-    assert.equal(times.length, 4 * 4);
-    // However the documents interleave, requests leave 1/rate apart (slack for loopback jitter).
-    for (let i = 1; i < times.length; i++) assert.ok(times[i] - times[i - 1] >= (1000 / rate) * 0.6, `gap ${times[i] - times[i - 1]} ms`);
+    assert.equal(fake.requests.length - from, 4 * 4);
+    // However the documents interleave: 12 poll waits, and the 16 requests one every 1/rate
+    // (the first at once, the others 100, 200, ..., 1500 ms later).
+    const polls = Array.from({ length: 4 * 3 }, () => fast.pollIntervalMs);
+    const spacing = Array.from({ length: 4 * 4 - 1 }, (_, i) => ((i + 1) * 1000) / rate);
+    assert.deepEqual([...clock.sleeps].sort((a, b) => a - b), [...polls, ...spacing]);
+  });
+
+  it("a 429's pause holds back every caller, and spacing resumes after it", async () => {
+    const clock = new VirtualClock({ advances: false });
+    const limiter = new RateLimiter(10, clock);
+    assert.equal(await limiter.take(), 0);
+    limiter.pause(2000);
+    assert.deepEqual(await Promise.all([limiter.take(), limiter.take()]), [2000, 2100]);
+    assert.deepEqual(clock.sleeps, [2000, 2100]);
   });
 });
 

@@ -7,7 +7,7 @@
 import pRetry, { AbortError } from "p-retry";
 import { AnalyzerError, type AnalyzeOptions, type AnalyzerFailureCode, type ServiceErrorDetail } from "../analyzer.js";
 import { ANALYZE_API_VERSION, type AnalyzeResult } from "../analyzeResult.js";
-import { RateLimiter, sleep } from "./rateLimiter.js";
+import { RateLimiter, systemClock, type Clock } from "./rateLimiter.js";
 
 export const COGNITIVE_SERVICES_SCOPE = "https://cognitiveservices.azure.com/.default";
 
@@ -31,6 +31,8 @@ export interface DocumentIntelligenceClientOptions {
   retries?: number;
   /** First backoff delay (default 500 ms), doubled each retry. */
   minRetryDelayMs?: number;
+  /** Time and waits (request spacing, Retry-After, polling); the system clock by default. */
+  clock?: Clock;
 }
 
 /** Status of a started analysis, as the service reports it. */
@@ -54,11 +56,13 @@ class TransientHttpError extends Error {
 export class DocumentIntelligenceClient {
   private readonly endpoint: string;
   private readonly limiter: RateLimiter;
+  private readonly clock: Clock;
   private credential: Promise<TokenSource> | undefined;
 
   constructor(private readonly options: DocumentIntelligenceClientOptions) {
     this.endpoint = options.endpoint.replace(/\/+$/, "");
-    this.limiter = new RateLimiter(options.requestsPerSecond);
+    this.clock = options.clock ?? systemClock;
+    this.limiter = new RateLimiter(options.requestsPerSecond, this.clock);
     if (options.credential) this.credential = Promise.resolve(options.credential);
   }
 
@@ -77,10 +81,10 @@ export class DocumentIntelligenceClient {
     if (started.status !== 202) throw await this.permanentError(started, modelId);
     const operationLocation = started.headers.get("operation-location");
     if (!operationLocation) throw new AnalyzerError("InternalServerError", "Document Intelligence accepted the document without an Operation-Location.");
-    let wait = retryAfterMs(started.headers) ?? this.options.pollIntervalMs ?? 1000;
+    let wait = retryAfterMs(started.headers, this.clock) ?? this.options.pollIntervalMs ?? 1000;
 
     for (;;) {
-      await sleep(wait, signal);
+      await this.clock.sleep(wait, signal);
       const polled = await this.send("GET", operationLocation, signal);
       if (polled.status !== 200) throw await this.permanentError(polled, modelId);
       const operation = (await polled.json()) as AnalyzeOperation;
@@ -89,7 +93,7 @@ export class DocumentIntelligenceClient {
         return operation.analyzeResult;
       }
       if (operation.status === "failed" || operation.status === "canceled") throw fromServiceError(operation.error, 400, modelId);
-      wait = retryAfterMs(polled.headers) ?? this.options.pollIntervalMs ?? 1000;
+      wait = retryAfterMs(polled.headers, this.clock) ?? this.options.pollIntervalMs ?? 1000;
     }
   }
 
@@ -128,7 +132,7 @@ export class DocumentIntelligenceClient {
             throw new TransientHttpError(`Document Intelligence did not answer: ${(error as Error).message}`, undefined, undefined);
           }
           if (response.status === 429 || response.status >= 500) {
-            const wait = retryAfterMs(response.headers);
+            const wait = retryAfterMs(response.headers, this.clock);
             const serviceError = await readServiceError(response);
             if (response.status === 429) this.limiter.pause(wait ?? 1000);
             throw new TransientHttpError(`Document Intelligence answered ${response.status}`, response.status, wait, serviceError);
@@ -174,7 +178,7 @@ export class DocumentIntelligenceClient {
 }
 
 /** Retry-After in seconds (or an HTTP date), as milliseconds. */
-function retryAfterMs(headers: Headers): number | undefined {
+function retryAfterMs(headers: Headers, clock: Clock): number | undefined {
   const value = headers.get("retry-after-ms") ?? undefined;
   if (value && Number.isFinite(Number(value))) return Number(value);
   const retryAfter = headers.get("retry-after");
@@ -182,7 +186,7 @@ function retryAfterMs(headers: Headers): number | undefined {
   const seconds = Number(retryAfter);
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const date = Date.parse(retryAfter);
-  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
+  return Number.isFinite(date) ? Math.max(0, date - clock.now()) : undefined;
 }
 
 async function readServiceError(response: Response): Promise<ServiceErrorDetail | undefined> {

@@ -1,8 +1,9 @@
 /**
  * The reader that runs inside the function app: `prebuilt-read` and `prebuilt-layout` for PDF,
- * images, DOCX, HTML, Markdown and plain text, with no cloud service. OCR workers are started
- * on first need and shared by every document analyzed through this analyzer.
+ * images, DOCX, HTML, Markdown and plain text, with no cloud service. OCR workers and PDF reader
+ * threads are started on first need and shared by every document analyzed through this analyzer.
  */
+import os from "node:os";
 import { AnalyzerError, type AnalyzeInput, type Analyzer, type ModelDescription } from "../analyzer.js";
 import type { AnalyzeResult } from "../analyzeResult.js";
 import { detectFormat } from "./detectFormat.js";
@@ -14,6 +15,7 @@ import { assignRolesBySize } from "./layoutRoles.js";
 import { OcrPool } from "./ocrPool.js";
 import { parsePageOption, selectPages } from "./pageSelection.js";
 import { readPdf } from "./pdfReader.js";
+import { PdfWorkerPool } from "./pdfWorkerPool.js";
 import { buildAnalyzeResult } from "./resultBuilder.js";
 import { textToDocument } from "./textBlocks.js";
 
@@ -29,18 +31,28 @@ export interface OfflineAnalyzerOptions {
   timeoutMs: number;
   /** Resolution scanned PDF pages are rendered at for OCR (default 200). */
   ocrDpi?: number;
+  /** PDF reader threads, started on first need (default: OCR workers, at most one per core). */
+  pdfWorkers?: number;
+  /** V8 heap limit of one PDF reader thread in MB (default 1024). */
+  pdfWorkerMaxHeapMb?: number;
 }
 
 export interface OfflineAnalyzer extends Analyzer {
   readonly ocr: OcrPool;
+  readonly pdf: PdfWorkerPool;
   close(): Promise<void>;
 }
 
 export function createOfflineAnalyzer(options: OfflineAnalyzerOptions): OfflineAnalyzer {
   const ocr = new OcrPool({ size: options.ocrWorkers });
+  const pdf = new PdfWorkerPool({
+    size: options.pdfWorkers ?? Math.min(options.ocrWorkers, os.availableParallelism()),
+    maxHeapMb: options.pdfWorkerMaxHeapMb,
+  });
   return {
     models: OFFLINE_MODELS,
     ocr,
+    pdf,
     async analyze(input: AnalyzeInput): Promise<AnalyzeResult> {
       if (!OFFLINE_MODELS.some((model) => model.modelId === input.modelId)) {
         throw new AnalyzerError("ModelNotFound", `The offline reader does not serve model ${input.modelId}.`);
@@ -48,7 +60,7 @@ export function createOfflineAnalyzer(options: OfflineAnalyzerOptions): OfflineA
       parsePageOption(input.options.pages);
       const deadline = AbortSignal.timeout(options.timeoutMs);
       const signal = input.signal ? AbortSignal.any([input.signal, deadline]) : deadline;
-      const work = extract(input, { ocr, signal, ocrDpi: options.ocrDpi });
+      const work = extract(input, { ocr, pdf, signal, ocrDpi: options.ocrDpi });
       const document = await withSignal(work, signal);
       const layout = input.modelId === "prebuilt-layout";
       if (layout) assignRolesBySize(document);
@@ -59,16 +71,18 @@ export function createOfflineAnalyzer(options: OfflineAnalyzerOptions): OfflineA
         withRoles: layout,
       });
     },
-    close: () => ocr.close(),
+    close: async () => {
+      await Promise.all([ocr.close(), pdf.close()]);
+    },
   };
 }
 
-async function extract(input: AnalyzeInput, context: { ocr: OcrPool; signal: AbortSignal; ocrDpi?: number }): Promise<ExtractedDocument> {
+async function extract(input: AnalyzeInput, context: { ocr: OcrPool; pdf: PdfWorkerPool; signal: AbortSignal; ocrDpi?: number }): Promise<ExtractedDocument> {
   const format = await detectFormat(input.bytes);
   const pages = input.options.pages;
   switch (format.kind) {
     case "pdf":
-      return readPdf(input.bytes, { pages, ocr: context.ocr, signal: context.signal, ocrDpi: context.ocrDpi });
+      return readPdf(input.bytes, { pages, pdf: context.pdf, ocr: context.ocr, signal: context.signal, ocrDpi: context.ocrDpi });
     case "image":
       return readImage(input.bytes, format.mime, { pages, ocr: context.ocr, signal: context.signal });
     case "docx":

@@ -22,7 +22,7 @@ export class StringIndexConverter {
     if (type === "unicodeCodePoint") {
       for (let i = 0; i < content.length; i += (content.codePointAt(i) ?? 0) > 0xffff ? 2 : 1) starts.push(i);
     } else {
-      for (const { index } of new Intl.Segmenter(undefined, { granularity: "grapheme" }).segment(content)) starts.push(index);
+      starts.push(...graphemeStarts(content));
     }
     starts.push(content.length);
     let unit = 0;
@@ -50,4 +50,32 @@ export class StringIndexConverter {
     const end = this.offset(span.offset + span.length, "up");
     return { offset: start, length: end - start };
   }
+}
+
+const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+
+/**
+ * Where each grapheme cluster of `content` starts (UTF-16 offsets), as Intl.Segmenter says, but
+ * asking it only about the stretches around non-ASCII characters: it is slow (most of the time
+ * of building a result), and between two ASCII characters there is always a break except inside
+ * CR LF, since every rule that joins characters (marks, ZWJ, emoji, regional indicators,
+ * prepend, conjuncts) involves a non-ASCII one.
+ */
+export function graphemeStarts(content: string): number[] {
+  const starts: number[] = [];
+  const length = content.length;
+  const certainBreak = (k: number) => {
+    if (k >= length) return true;
+    const before = content.charCodeAt(k - 1);
+    const after = content.charCodeAt(k);
+    return before < 0x80 && after < 0x80 && !(before === 13 && after === 10);
+  };
+  for (let start = 0; start < length; ) {
+    let end = start + 1;
+    while (!certainBreak(end)) end++;
+    if (end === start + 1) starts.push(start);
+    else for (const { index } of segmenter.segment(content.slice(start, end))) starts.push(start + index);
+    start = end;
+  }
+  return starts;
 }

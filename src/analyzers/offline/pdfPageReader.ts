@@ -1,0 +1,103 @@
+/**
+ * Opens a PDF with pdfjs-dist (legacy build) and reads it one page at a time: the text layer
+ * when the page has one, otherwise the page rendered to PNG (@napi-rs/canvas) for OCR. This is
+ * the CPU-heavy part of PDF reading; it runs inside a PDF worker thread (pdfWorker.ts), never on
+ * the main thread, so a pathological PDF can be stopped by terminating its thread.
+ */
+import { createRequire } from "node:module";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { createCanvas } from "@napi-rs/canvas";
+import { AnalyzerError } from "../analyzer.js";
+import type { ExtractedPage } from "./extractedDocument.js";
+import { textLayerToParagraphs, type PdfTextContent } from "./pdfTextLayer.js";
+
+type Pdfjs = typeof import("pdfjs-dist/legacy/build/pdf.mjs");
+type PdfDocumentProxy = Awaited<ReturnType<Pdfjs["getDocument"]>["promise"]>;
+type PdfPage = Awaited<ReturnType<PdfDocumentProxy["getPage"]>>;
+
+const require = createRequire(import.meta.url);
+const pdfjsFolder = path.dirname(require.resolve("pdfjs-dist/package.json"));
+// pdfjs wants folder URLs ending in "/" for the fonts and character maps it ships.
+const standardFontDataUrl = pathToFileURL(path.join(pdfjsFolder, "standard_fonts") + path.sep).href;
+const cMapUrl = pathToFileURL(path.join(pdfjsFolder, "cmaps") + path.sep).href;
+
+let pdfjs: Promise<Pdfjs> | undefined;
+/** Loaded on first use: pdfjs needs @napi-rs/canvas loaded first for DOMMatrix on Node 20. */
+function loadPdfjs(): Promise<Pdfjs> {
+  pdfjs ??= import("@napi-rs/canvas").then(() => import("pdfjs-dist/legacy/build/pdf.mjs"));
+  return pdfjs;
+}
+
+/** Size of a page in inches, as displayed (its /Rotate applied). */
+export interface PdfPageFrame {
+  pageNumber: number;
+  width: number;
+  height: number;
+  unit: "inch";
+}
+
+/** One page as the worker hands it back: read from its text layer, or rendered for OCR. */
+export type PdfPageContent =
+  | { kind: "text"; page: ExtractedPage }
+  | { kind: "scan"; frame: PdfPageFrame; png: Uint8Array; dpi: number };
+
+export interface OpenPdf {
+  readonly pageCount: number;
+  readPage(pageNumber: number, ocrDpi: number): Promise<PdfPageContent>;
+  close(): Promise<void>;
+}
+
+/** Opens a PDF; takes ownership of `data` (pdfjs detaches its buffer). */
+export async function openPdf(data: Uint8Array): Promise<OpenPdf> {
+  const lib = await loadPdfjs();
+  const task = lib.getDocument({ data, standardFontDataUrl, cMapUrl, cMapPacked: true, isEvalSupported: false, useSystemFonts: false, verbosity: 0 });
+  let document: PdfDocumentProxy;
+  try {
+    document = await task.promise;
+  } catch (error) {
+    await task.destroy();
+    const name = (error as { name?: string }).name;
+    if (name === "PasswordException") throw new AnalyzerError("PasswordProtected", "The PDF is protected by a password.", { cause: error });
+    throw new AnalyzerError("InvalidContent", `The PDF cannot be read: ${(error as Error).message}`, { cause: error });
+  }
+  return {
+    pageCount: document.numPages,
+    async readPage(pageNumber, ocrDpi) {
+      let page: PdfPage;
+      try {
+        page = await document.getPage(pageNumber);
+      } catch (error) {
+        throw new AnalyzerError("InvalidContent", `Page ${pageNumber} of the PDF cannot be read: ${(error as Error).message}`, { cause: error });
+      }
+      try {
+        return await readPage(lib, page, ocrDpi);
+      } finally {
+        page.cleanup();
+      }
+    },
+    close: () => document.destroy(),
+  };
+}
+
+async function readPage(lib: Pdfjs, page: PdfPage, ocrDpi: number): Promise<PdfPageContent> {
+  const viewport = page.getViewport({ scale: 1 });
+  const frame: PdfPageFrame = { pageNumber: page.pageNumber, width: viewport.width / 72, height: viewport.height / 72, unit: "inch" };
+  const text = (await page.getTextContent()) as unknown as PdfTextContent;
+  const layer = textLayerToParagraphs(lib, text, viewport.transform);
+  if (layer) return { kind: "text", page: { ...frame, ...layer } };
+  // No text layer: a scanned page, rendered here and OCR'd by the caller.
+  return { kind: "scan", frame, png: await renderPage(page, ocrDpi / 72), dpi: ocrDpi };
+}
+
+async function renderPage(page: PdfPage, scale: number): Promise<Uint8Array> {
+  const viewport = page.getViewport({ scale });
+  const canvas = createCanvas(Math.ceil(viewport.width), Math.ceil(viewport.height));
+  const context = canvas.getContext("2d");
+  context.fillStyle = "#ffffff";
+  context.fillRect(0, 0, canvas.width, canvas.height);
+  await page.render({ canvas: canvas as unknown as HTMLCanvasElement, canvasContext: context as unknown as CanvasRenderingContext2D, viewport }).promise;
+  // A copy in an ArrayBuffer of its own: it can be transferred to the main thread (the canvas's
+  // buffer is native memory that cannot be detached).
+  return new Uint8Array(canvas.toBuffer("image/png"));
+}
