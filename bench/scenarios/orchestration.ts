@@ -9,7 +9,6 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startLocalHost } from "../../local-host/index.js";
 import { readSettings } from "../../src/config/settings.js";
-import { partSize } from "../../src/orchestration/batchParts.js";
 import { Orchestrators } from "../../src/orchestration/names.js";
 import { numberArg, peakRssMb, scenarioMain } from "../lib/childScenario.js";
 import { quietLog } from "../lib/quietLog.js";
@@ -42,8 +41,8 @@ export interface OrchestrationRun {
 scenarioMain(async (args): Promise<OrchestrationRun> => {
   const documents = numberArg(args, "documents");
   const shape = (args.get("shape") ?? "split") as OrchestrationShape;
-  // Parts sized as production sizes them, unless the run asks for a fixed size.
-  const perPart = args.has("per-part") ? numberArg(args, "per-part") : partSize(documents, readSettings({}).documentsPerSubOrchestration);
+  // Leaves sized as production sizes them, unless the run asks for another size.
+  const perPart = args.has("per-part") ? numberArg(args, "per-part") : readSettings({}).documentsPerSubOrchestration;
   const maxCompletionsPerReplay = numberArg(args, "completions-per-replay", 32);
   const host = await startLocalHost({
     entry: ENTRY,

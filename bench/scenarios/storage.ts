@@ -162,7 +162,7 @@ async function writeSyntheticBatch(sourceUrl: string, resultUrl: string, count: 
     overwriteExisting: false,
     options: JSON.stringify({ stringIndexType: "textElements", outputContentFormat: "text", features: [], queryFields: [] }),
     documentCount: count,
-    subOrchestrationCount: Math.ceil(count / 500),
+    documentsPerLeaf: 100,
     cancelRequested: false,
     deleted: false,
   };

@@ -77,7 +77,7 @@ export async function runOrchestrationBenchmark({ quick }: { quick: boolean }): 
     "Orchestrator CPU is the local host's sum, over every replay, of the CPU spent inside the durable-functions replay callback itself (its synchronous run: orchestrator code and the library's history processing), timed right around that call; replays run one at a time on the JS thread, so it stays within the process total however many instances run at once (8, host.json). On Node before 23.9 it is process CPU during those sections, so it includes background threads (V8 compiler, GC). Left out: parsing the trigger JSON, invocation hooks, the host's bookkeeping. Process CPU covers everything in the run, stand-in activities included.",
   );
 
-  const row = (r: OrchestrationRun): Cell[] => [r.shape === "split" ? `sub-orchestrations of ${r.documentsPerSubOrchestration}` : "flat fan-out", r.documents, r.instances, r.replays, r.orchestratorCpuMs, r.processCpuSeconds, r.wallSeconds, r.largestHistory, r.peakRssMb];
+  const row = (r: OrchestrationRun): Cell[] => [r.shape === "split" ? `tree, leaves of ${r.documentsPerSubOrchestration}` : "flat fan-out", r.documents, r.instances, r.replays, r.orchestratorCpuMs, r.processCpuSeconds, r.wallSeconds, r.largestHistory, r.peakRssMb];
   const rows = [...split.map(row), ...flat.map(row)];
   if (flatExtrapolation) rows.push(["flat fan-out (extrapolated)", flatExtrapolation.documents, 1, undefined, flatExtrapolation.orchestratorCpuMs, undefined, flatExtrapolation.wallSeconds, flatExtrapolation.largestHistory, undefined]);
   return {

@@ -5,6 +5,7 @@
  * as the registry: OCR workers start once per process and are reused by every document.
  */
 import { readSettings, type DocbatchSettings } from "../config/settings.js";
+import { MODEL_ID_PATTERN } from "../documentIntelligence/routes.js";
 import type { Analyzer, ModelDescription } from "./analyzer.js";
 import { createDocumentIntelligenceAnalyzer, type DocumentIntelligenceAnalyzer } from "./documentIntelligence/documentIntelligenceAnalyzer.js";
 import type { DocumentIntelligenceClientOptions } from "./documentIntelligence/documentIntelligenceClient.js";
@@ -18,9 +19,6 @@ export interface AnalyzerRegistry {
   /** Stops OCR workers; the registry cannot be used afterwards. */
   close(): Promise<void>;
 }
-
-/** Same rule as the service: letters, digits, "._~-", 2 to 64 characters. */
-export const MODEL_ID_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9._~-]{1,63}$/;
 
 export interface AnalyzerRegistryOverrides {
   /** Client tuning for the Document Intelligence passthrough (tests shorten the waits). */

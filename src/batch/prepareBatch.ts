@@ -5,10 +5,9 @@ import type { DiErrorBody } from "../documentIntelligence/errors.js";
 import { listContainerDocuments, readFileList, SourceError, toSourceError, type SourceDocument } from "../storage/sourceListing.js";
 import { StorageUrlError } from "../storage/containerUrl.js";
 import type { BatchRecord } from "../storage/statusTable.js";
-import { partSize } from "../orchestration/batchParts.js";
 
 export type PreparedBatch =
-  | { outcome: "ready"; documentCount: number; documentsPerSubOrchestration: number }
+  | { outcome: "ready"; documentCount: number; documentsPerLeaf: number }
   | { outcome: "failed" | "canceled" | "gone" };
 
 /**
@@ -22,9 +21,8 @@ export async function prepareBatch(ref: BatchRef, services: BatchServices): Prom
   if (!batch || batch.deleted) return { outcome: "gone" };
   if (batch.cancelRequested || batch.status === "canceled") return { outcome: "canceled" };
   if (batch.status === "failed") return { outcome: "failed" };
-  const configuredPerPart = services.settings.documentsPerSubOrchestration;
-  if (batch.documentCount !== undefined) {
-    return { outcome: "ready", documentCount: batch.documentCount, documentsPerSubOrchestration: partSize(batch.documentCount, configuredPerPart) };
+  if (batch.documentCount !== undefined && batch.documentsPerLeaf !== undefined) {
+    return { outcome: "ready", documentCount: batch.documentCount, documentsPerLeaf: batch.documentsPerLeaf };
   }
 
   await statusTable.createCounters(ref.batchId);
@@ -53,10 +51,10 @@ export async function prepareBatch(ref: BatchRef, services: BatchServices): Prom
       innererror: { code: error.code, message: error.message },
     });
   }
-  const documentsPerSubOrchestration = partSize(documentCount, configuredPerPart);
-  const subOrchestrationCount = Math.ceil(documentCount / documentsPerSubOrchestration);
-  await statusTable.updateBatch(ref.modelId, ref.batchId, () => ({ documentCount, subOrchestrationCount }));
-  return { outcome: "ready", documentCount, documentsPerSubOrchestration };
+  // Kept with the batch: the purge derives the instance ids of its sub-orchestrations from it.
+  const documentsPerLeaf = services.settings.documentsPerSubOrchestration;
+  await statusTable.updateBatch(ref.modelId, ref.batchId, () => ({ documentCount, documentsPerLeaf }));
+  return { outcome: "ready", documentCount, documentsPerLeaf };
 }
 
 async function* listSource(batch: BatchRecord, services: BatchServices): AsyncIterable<SourceDocument[]> {

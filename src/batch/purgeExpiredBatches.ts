@@ -1,5 +1,6 @@
 import type { BatchRecord, StatusTable } from "../storage/statusTable.js";
-import { subOrchestrationInstanceId } from "../orchestration/instanceIds.js";
+import { allRanges } from "../orchestration/documentRanges.js";
+import { batchInstanceId, rangeInstanceId } from "../orchestration/instanceIds.js";
 
 export interface PurgeDependencies {
   statusTable: StatusTable;
@@ -29,10 +30,12 @@ export async function purgeExpiredBatches(deps: PurgeDependencies): Promise<Purg
 
   for (const batch of expired) {
     report.documentRows += await deps.statusTable.deleteDocuments(batch.batchId);
-    const instanceIds = [
-      batch.batchId,
-      ...Array.from({ length: batch.subOrchestrationCount ?? 0 }, (_, index) => subOrchestrationInstanceId(batch.batchId, index)),
-    ];
+    const instanceIds = [batchInstanceId(batch.batchId)];
+    if (batch.documentCount && batch.documentsPerLeaf) {
+      for (const range of allRanges({ first: 0, count: batch.documentCount }, batch.documentsPerLeaf)) {
+        instanceIds.push(rangeInstanceId(batch.batchId, range));
+      }
+    }
     for (const instanceId of instanceIds) {
       await deps.purgeInstance(instanceId);
       report.instances++;

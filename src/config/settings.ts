@@ -28,7 +28,7 @@ export const settingCatalogue: readonly SettingDescription[] = [
   { name: "DOCBATCH_ALLOW_LOOPBACK_HTTP", default: "false", description: "Allow plain-http storage URLs on loopback (Azurite). Local development only." },
   { name: "DOCBATCH_MAX_DOCUMENTS_PER_BATCH", default: "10000", description: "Most documents one batch may hold." },
   { name: "DOCBATCH_MAX_DOCUMENT_BYTES", default: "524288000", description: "Largest document analyzed; larger ones fail with ContentTooLarge." },
-  { name: "DOCBATCH_DOCUMENTS_PER_SUBORCHESTRATION", default: "100", description: "Documents per sub-orchestration when a batch fans out; raised automatically so a batch has at most 400 sub-orchestrations." },
+  { name: "DOCBATCH_DOCUMENTS_PER_SUBORCHESTRATION", default: "100", description: "Documents per leaf sub-orchestration (one activity each); larger batches fan out through a tree of at most 100 children per orchestration." },
   { name: "DOCBATCH_RETENTION_HOURS", default: "24", description: "How long finished batches' status is kept." },
   { name: "DOCBATCH_PURGE_SCHEDULE", default: "0 */15 * * * *", description: "NCRONTAB schedule of the purge timer." },
   { name: "DOCBATCH_TABLE_PREFIX", default: "docbatch", description: "Prefix of the status tables' names." },

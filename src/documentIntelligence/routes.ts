@@ -17,6 +17,7 @@ export interface RouteMatch {
   allowed: string[];
 }
 
+/** Same rule as the service: letters, digits, "._~-", 2 to 64 characters. */
 export const MODEL_ID_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9._~-]{1,63}$/;
 export const RESULT_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

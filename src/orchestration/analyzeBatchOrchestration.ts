@@ -2,8 +2,8 @@ import * as df from "durable-functions";
 import type { OrchestrationContext, OrchestrationHandler } from "durable-functions";
 import type { BatchRef, DocumentRange } from "../batch/batchRef.js";
 import type { PreparedBatch } from "../batch/prepareBatch.js";
-import { planBatchParts } from "./batchParts.js";
-import { subOrchestrationInstanceId } from "./instanceIds.js";
+import { splitRange } from "./documentRanges.js";
+import { rangeInstanceId } from "./instanceIds.js";
 import { Activities, Orchestrators } from "./names.js";
 
 /*
@@ -19,32 +19,40 @@ function storageRetry(): df.RetryOptions {
   return retry;
 }
 
-/** A batch: list its documents, fan out over parts, then settle the batch's final status. */
+/** A batch: list its documents, analyze them as one range of sub-orchestrations, then settle the batch's final status. */
 export const analyzeBatchOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const ref = context.df.getInput<BatchRef>();
   const prepared: PreparedBatch = yield context.df.callActivityWithRetry(Activities.prepareBatch, storageRetry(), ref);
   if (prepared.outcome === "gone") return prepared.outcome;
   // Task.all of nothing never completes in durable-functions, so an empty batch skips the fan-out.
   if (prepared.outcome === "ready" && prepared.documentCount > 0) {
-    const parts = planBatchParts(prepared.documentCount, prepared.documentsPerSubOrchestration);
-    context.df.setCustomStatus({ documentCount: prepared.documentCount, parts: parts.length });
-    yield context.df.Task.all(
-      parts.map((part, index) =>
-        context.df.callSubOrchestrator(
-          Orchestrators.analyzeBatchPart,
-          { ...ref, ...part } satisfies DocumentRange,
-          subOrchestrationInstanceId(ref.batchId, index),
-        ),
-      ),
-    );
+    const root: RangeInput = { ...ref, first: 0, count: prepared.documentCount, perLeaf: prepared.documentsPerLeaf };
+    context.df.setCustomStatus({ documentCount: prepared.documentCount });
+    yield context.df.callSubOrchestrator(Orchestrators.analyzeBatchPart, root, rangeInstanceId(ref.batchId, root));
   }
   yield context.df.callActivityWithRetry(Activities.finishBatch, storageRetry(), ref);
   return prepared.outcome;
 };
 
-/** One part of a batch: one activity per document. */
+export interface RangeInput extends DocumentRange {
+  perLeaf: number;
+}
+
+/**
+ * A range of a batch's documents: fans out to at most MAX_CHILDREN sub-ranges, or, for a leaf,
+ * to one activity per document. The tree keeps every history short whatever the batch size.
+ */
 export const analyzeBatchPartOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const range = context.df.getInput<DocumentRange>();
+  const range = context.df.getInput<RangeInput>();
+  const children = splitRange(range, range.perLeaf);
+  if (children) {
+    yield context.df.Task.all(
+      children.map((child) =>
+        context.df.callSubOrchestrator(Orchestrators.analyzeBatchPart, { ...range, ...child }, rangeInstanceId(range.batchId, child)),
+      ),
+    );
+    return range.count;
+  }
   const documents = Array.from({ length: range.count }, (_, offset) =>
     context.df.callActivityWithRetry(Activities.analyzeDocument, storageRetry(), {
       batchId: range.batchId,
@@ -58,7 +66,10 @@ export const analyzeBatchPartOrchestrator: OrchestrationHandler = function* (con
     // Activities record their own document failures; reaching here means status could not be
     // written even after retries. Settle the rest so the batch still finishes.
     yield context.df.callActivityWithRetry(Activities.failUnfinishedDocuments, storageRetry(), {
-      ...range,
+      batchId: range.batchId,
+      modelId: range.modelId,
+      first: range.first,
+      count: range.count,
       reason: error instanceof Error ? error.message : String(error),
     });
   }

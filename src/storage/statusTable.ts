@@ -44,7 +44,8 @@ export interface BatchRecord {
   /** AnalyzeOptions as JSON. */
   options: string;
   documentCount?: number;
-  subOrchestrationCount?: number;
+  /** Documents per leaf sub-orchestration, fixed when the batch was listed. */
+  documentsPerLeaf?: number;
   cancelRequested: boolean;
   /** Deleted by its caller: invisible at once, its rows removed by the next purge. */
   deleted?: boolean;
@@ -424,7 +425,7 @@ function fromBatchEntity(entity: TableEntityResult<BatchEntity>): BatchRecord {
     overwriteExisting: entity.overwriteExisting ?? false,
     options: entity.options,
     documentCount: entity.documentCount,
-    subOrchestrationCount: entity.subOrchestrationCount,
+    documentsPerLeaf: entity.documentsPerLeaf,
     cancelRequested: entity.cancelRequested ?? false,
     deleted: entity.deleted ?? false,
     error: entity.errorJson ? (JSON.parse(entity.errorJson) as DiErrorBody) : undefined,
