@@ -26,7 +26,7 @@ export async function analyzeDocument(input: AnalyzeDocumentInput, services: Bat
   const { statusTable } = services;
   const [batch, document] = await Promise.all([
     services.recentBatches.get(input.modelId, input.batchId),
-    statusTable.getDocument(input.batchId, input.index),
+    services.recentDocuments.get(input.batchId, input.index),
   ]);
   if (!batch) return "canceled"; // deleted or purged while queued
   if (!document) throw new Error(`Batch ${input.batchId} has no document ${input.index}`);

@@ -6,6 +6,7 @@ import type { StorageUrlPolicy } from "../storage/containerUrl.js";
 import { createSecretBox } from "../storage/secretBox.js";
 import { StatusTable } from "../storage/statusTable.js";
 import { RecentBatches } from "./recentBatches.js";
+import { RecentDocuments } from "./recentDocuments.js";
 
 /** What batch processing needs from its surroundings, built once per process from the app settings. */
 export interface BatchServices {
@@ -18,6 +19,8 @@ export interface BatchServices {
   analyzers: AnalyzerRegistry;
   /** Batch rows as document activities read them, briefly cached. */
   recentBatches: RecentBatches;
+  /** Document rows read a page at a time for document activities. */
+  recentDocuments: RecentDocuments;
   now(): Date;
 }
 
@@ -38,6 +41,7 @@ export function createBatchServices(env: NodeJS.ProcessEnv = process.env): Batch
     storage,
     statusTable,
     recentBatches: new RecentBatches(statusTable),
+    recentDocuments: new RecentDocuments(statusTable),
     urlPolicy: {
       allowedAccounts: settings.allowedStorageAccounts.length ? settings.allowedStorageAccounts : [storage.accountName],
       allowLoopbackHttp: settings.allowLoopbackHttp,

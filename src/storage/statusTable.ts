@@ -338,16 +338,20 @@ export class StatusTable {
     for await (const page of pages) yield page.map(fromDocumentEntity);
   }
 
-  /** Document indexes in [first, first+count) that have not finished. */
-  async *listUnfinishedDocuments(batchId: string, first: number, count: number): AsyncIterable<DocumentRecord> {
+  /** The documents with indexes in [first, first+count), with their etags. */
+  async *listDocumentRange(batchId: string, first: number, count: number): AsyncIterable<DocumentRecord & { etag: string }> {
     await this.ensureTables();
     const entities = this.documents.listEntities<DocumentEntity>({
       queryOptions: {
         filter: odata`PartitionKey eq ${batchId} and RowKey ge ${documentRowKey(first)} and RowKey lt ${documentRowKey(first + count)}`,
       },
     });
-    for await (const entity of entities) {
-      const record = fromDocumentEntity(entity);
+    for await (const entity of entities) yield { ...fromDocumentEntity(entity), etag: entity.etag };
+  }
+
+  /** Document indexes in [first, first+count) that have not finished. */
+  async *listUnfinishedDocuments(batchId: string, first: number, count: number): AsyncIterable<DocumentRecord> {
+    for await (const record of this.listDocumentRange(batchId, first, count)) {
       if (!isFinalDocumentStatus(record.status)) yield record;
     }
   }
