@@ -9,6 +9,7 @@ import path from "node:path";
 import type { Worker as NodeWorker } from "node:worker_threads";
 import { createWorker, OEM, type Worker as TesseractWorker, type Page } from "tesseract.js";
 import { AnalyzerError } from "../analyzer.js";
+import { documentTimeout, SlotQueue } from "./slotQueue.js";
 
 const require = createRequire(import.meta.url);
 
@@ -57,7 +58,7 @@ export interface OcrPoolOptions {
 
 export class OcrPool {
   private readonly slots: Slot[];
-  private readonly waiting: ((slot: Slot) => void)[] = [];
+  private readonly queue: SlotQueue<Slot>;
   private closed = false;
   private readonly langPath: string;
   /** Workers started so far (replacements included), for tests and diagnostics. */
@@ -65,6 +66,7 @@ export class OcrPool {
 
   constructor(options: OcrPoolOptions) {
     this.slots = Array.from({ length: Math.max(1, options.size) }, () => ({ busy: false }));
+    this.queue = new SlotQueue(this.slots, () => new AnalyzerError("Timeout", "The OCR pool was closed.", { transient: true }));
     this.langPath = options.langPath ?? localEnglishModelFolder();
   }
 
@@ -76,51 +78,25 @@ export class OcrPool {
   async recognize(image: Buffer, signal?: AbortSignal): Promise<OcrPage> {
     if (this.closed) throw new Error("OCR pool is closed");
     signal?.throwIfAborted();
-    const slot = await this.acquire(signal);
+    const slot = await this.queue.acquire(signal);
     try {
       const starting = this.workerOf(slot);
       const worker = await starting;
       // The pool may have been closed, or the document timed out, while the worker started.
       if (slot.worker !== starting || this.closed) throw new AnalyzerError("Timeout", "The OCR pool was closed.", { transient: true });
-      if (signal?.aborted) throw timeoutError(signal);
+      if (signal?.aborted) throw documentTimeout(signal);
       const job = worker.recognize(image, {}, { blocks: true, text: false });
       const page = await this.raceWithSignal(slot, job, signal);
       return toOcrPage(page.data);
     } finally {
-      this.release(slot);
+      this.queue.release(slot);
     }
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    this.queue.close();
     await Promise.all(this.slots.map((slot) => this.recycle(slot)));
-  }
-
-  private acquire(signal?: AbortSignal): Promise<Slot> {
-    const free = this.slots.find((slot) => !slot.busy);
-    if (free) {
-      free.busy = true;
-      return Promise.resolve(free);
-    }
-    return new Promise<Slot>((resolve, reject) => {
-      const take = (slot: Slot) => {
-        signal?.removeEventListener("abort", onAbort);
-        slot.busy = true;
-        resolve(slot);
-      };
-      const onAbort = () => {
-        this.waiting.splice(this.waiting.indexOf(take), 1);
-        reject(timeoutError(signal));
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.waiting.push(take);
-    });
-  }
-
-  private release(slot: Slot): void {
-    slot.busy = false;
-    const next = this.waiting.shift();
-    if (next) next(slot);
   }
 
   private workerOf(slot: Slot): Promise<TesseractWorker> {
@@ -164,7 +140,7 @@ export class OcrPool {
         finish();
         // The engine cannot be interrupted: drop the whole worker, a fresh one replaces it.
         void this.recycle(slot);
-        reject(timeoutError(signal));
+        reject(documentTimeout(signal));
       };
       slot.onDeath = (error) => {
         finish();
@@ -194,10 +170,6 @@ export class OcrPool {
     await new Promise((resolve) => setImmediate(resolve));
     if (worker) await worker.then((w) => w.terminate(), () => undefined);
   }
-}
-
-function timeoutError(signal?: AbortSignal): AnalyzerError {
-  return new AnalyzerError("Timeout", "The document took longer than its time limit to analyze.", { cause: signal?.reason });
 }
 
 const round = (box: { x0: number; y0: number; x1: number; y1: number }): OcrBox => ({ x0: box.x0, y0: box.y0, x1: box.x1, y1: box.y1 });

@@ -18,6 +18,7 @@ import { readPdf } from "./pdfReader.js";
 import { PdfWorkerPool } from "./pdfWorkerPool.js";
 import { buildAnalyzeResult } from "./resultBuilder.js";
 import { textToDocument } from "./textBlocks.js";
+import { documentTimeout } from "./slotQueue.js";
 
 export const OFFLINE_MODELS: readonly ModelDescription[] = [
   { modelId: "prebuilt-read", description: "Extract text: words, lines and paragraphs with positions (runs offline in docbatch).", runsOn: "offline" },
@@ -108,7 +109,7 @@ function onePage(document: ExtractedDocument, pages: string | undefined): Extrac
  * doing (a stuck OCR job is recycled by the pool on the same signal).
  */
 function withSignal<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  const timeout = () => new AnalyzerError("Timeout", "The document took longer than its time limit to analyze.", { cause: signal.reason });
+  const timeout = () => documentTimeout(signal);
   const classify = (error: unknown) =>
     error instanceof AnalyzerError
       ? error

@@ -11,6 +11,7 @@
  */
 import { Worker } from "node:worker_threads";
 import { AnalyzerError } from "../analyzer.js";
+import { documentTimeout, SlotQueue } from "./slotQueue.js";
 import type { PdfPageContent } from "./pdfPageReader.js";
 import type { PdfWorkerFailure, PdfWorkerReply, PdfWorkerRequest } from "./pdfWorkerProtocol.js";
 
@@ -40,8 +41,7 @@ const workerUrl = new URL("./pdfWorker.js", import.meta.url);
 
 export class PdfWorkerPool {
   private readonly slots: Slot[];
-  /** Callers waiting for a free slot; handed undefined when the pool closes. */
-  private readonly waiting: ((slot: Slot | undefined) => void)[] = [];
+  private readonly queue: SlotQueue<Slot>;
   private readonly live = new Set<Worker>();
   private readonly stopping = new Set<Promise<unknown>>();
   private closed = false;
@@ -52,6 +52,7 @@ export class PdfWorkerPool {
 
   constructor(options: PdfWorkerPoolOptions) {
     this.slots = Array.from({ length: Math.max(1, options.size) }, () => ({ busy: false }));
+    this.queue = new SlotQueue(this.slots, closedError);
     this.maxHeapMb = options.maxHeapMb ?? 1024;
   }
 
@@ -71,8 +72,8 @@ export class PdfWorkerPool {
    */
   async open(bytes: Uint8Array, signal?: AbortSignal): Promise<PdfSession> {
     if (this.closed) throw closedError();
-    if (signal?.aborted) throw timeoutError(signal);
-    const slot = await this.acquire(signal);
+    if (signal?.aborted) throw documentTimeout(signal);
+    const slot = await this.queue.acquire(signal);
     const session = new WorkerSession(this, slot, this.nextSession++, signal);
     try {
       await session.start(bytes);
@@ -86,7 +87,7 @@ export class PdfWorkerPool {
   /** Terminates every worker; running documents fail with a transient `Timeout`. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const take of this.waiting.splice(0)) take(undefined);
+    this.queue.close();
     for (const slot of this.slots) {
       slot.session?.fail(closedError());
       this.discardWorker(slot);
@@ -134,30 +135,7 @@ export class PdfWorkerPool {
   release(slot: Slot): void {
     slot.session = undefined;
     slot.worker?.unref();
-    const next = this.waiting.shift();
-    if (next && !this.closed) next(slot);
-    else slot.busy = false;
-  }
-
-  private acquire(signal?: AbortSignal): Promise<Slot> {
-    const free = this.slots.find((slot) => !slot.busy);
-    if (free) {
-      free.busy = true;
-      return Promise.resolve(free);
-    }
-    return new Promise<Slot>((resolve, reject) => {
-      const take = (slot: Slot | undefined) => {
-        signal?.removeEventListener("abort", onAbort);
-        if (!slot) return reject(closedError());
-        resolve(slot);
-      };
-      const onAbort = () => {
-        this.waiting.splice(this.waiting.indexOf(take), 1);
-        reject(timeoutError(signal));
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.waiting.push(take);
-    });
+    this.queue.release(slot);
   }
 }
 
@@ -177,7 +155,7 @@ class WorkerSession implements PdfSession {
   private readonly onAbort = () => {
     // pdfjs cannot be interrupted, and a synchronous loop in it would never read a message:
     // the only way to stop the work is to end the thread.
-    this.fail(timeoutError(this.signal));
+    this.fail(documentTimeout(this.signal));
     this.pool.discardWorker(this.slot);
     this.release();
   };
@@ -259,10 +237,6 @@ class WorkerSession implements PdfSession {
 function fromFailure(failure: PdfWorkerFailure): AnalyzerError {
   if (failure.code) return new AnalyzerError(failure.code, failure.message);
   return new AnalyzerError("InternalServerError", `The PDF reader failed: ${failure.message}`);
-}
-
-function timeoutError(signal?: AbortSignal): AnalyzerError {
-  return new AnalyzerError("Timeout", "The document took longer than its time limit to analyze.", { cause: signal?.reason });
 }
 
 function closedError(): AnalyzerError {
