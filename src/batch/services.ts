@@ -2,7 +2,7 @@ import { readSettings, type DocbatchSettings } from "../config/settings.js";
 import { getAnalyzerRegistry, type AnalyzerRegistry } from "../analyzers/registry.js";
 import { clock } from "../shared/clock.js";
 import { createAppStorage, type AppStorage } from "../storage/appStorage.js";
-import type { StorageUrlPolicy } from "../storage/containerUrl.js";
+import { storageUrlPolicy, type StorageUrlPolicy } from "../storage/containerUrl.js";
 import { createSecretBox } from "../storage/secretBox.js";
 import { StatusTable } from "../storage/statusTable.js";
 import { RecentBatches } from "./recentBatches.js";
@@ -42,11 +42,7 @@ export function createBatchServices(env: NodeJS.ProcessEnv = process.env): Batch
     statusTable,
     recentBatches: new RecentBatches(statusTable),
     recentDocuments: new RecentDocuments(statusTable),
-    urlPolicy: {
-      allowedAccounts: settings.allowedStorageAccounts.length ? settings.allowedStorageAccounts : [storage.accountName],
-      allowLoopbackHttp: settings.allowLoopbackHttp,
-      appAccountName: storage.accountName,
-    },
+    urlPolicy: storageUrlPolicy(settings, storage.accountName),
     secrets: settings.encryptionKey ? createSecretBox(settings.encryptionKey) : undefined,
     analyzers: getAnalyzerRegistry(),
     now,

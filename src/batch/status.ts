@@ -19,10 +19,6 @@ export function batchMayMove(from: BatchStatus, to: BatchStatus): boolean {
   return BATCH_RANK[to] > BATCH_RANK[from];
 }
 
-export function documentMayMove(from: DocumentStatus, to: DocumentStatus): boolean {
-  return DOCUMENT_RANK[to] > DOCUMENT_RANK[from];
-}
-
 export interface DocumentCounts {
   succeeded: number;
   failed: number;

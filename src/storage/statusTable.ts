@@ -1,7 +1,6 @@
 import { odata, RestError, TableClient, TableTransaction, type TableEntityResult } from "@azure/data-tables";
 import {
   batchMayMove,
-  documentMayMove,
   isFinalDocumentStatus,
   NO_DOCUMENTS,
   type BatchStatus,
@@ -250,27 +249,6 @@ export class StatusTable {
       return { ...fromDocumentEntity(entity), etag: entity.etag };
     } catch (error) {
       if (isStatus(error, 404)) return undefined;
-      throw error;
-    }
-  }
-
-  /**
-   * Moves a document to `running` unless it has already moved on. Pass the row just read to
-   * save a read; the returned row carries the new etag for `finishDocument`.
-   */
-  async markDocumentRunning(
-    batchId: string,
-    index: number,
-    known?: DocumentRecord & { etag: string },
-  ): Promise<(DocumentRecord & { etag: string }) | undefined> {
-    const current = known ?? (await this.getDocument(batchId, index));
-    if (!current || !documentMayMove(current.status, "running")) return current;
-    const next = { ...current, status: "running" as const, updatedDateTime: this.now().toISOString() };
-    try {
-      const { etag } = await this.documents.updateEntity(toDocumentEntity(batchId, next), "Replace", { etag: current.etag });
-      return { ...next, etag: etag ?? "*" };
-    } catch (error) {
-      if (isStatus(error, 412)) return this.getDocument(batchId, index);
       throw error;
     }
   }
