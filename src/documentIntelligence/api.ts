@@ -35,7 +35,8 @@ export interface BatchStarter {
 }
 
 export interface DocumentIntelligenceApiDeps {
-  services: BatchServices;
+  /** Built on first use from the app settings; invalid settings answer 500 instead of crashing. */
+  services: () => BatchServices;
   orchestrations: BatchStarter;
   /** Where unexpected failures are reported (the invocation's error log). */
   logError?: (message: string, error: unknown) => void;
@@ -61,7 +62,8 @@ export async function handleDocumentIntelligence(
   deps: DocumentIntelligenceApiDeps,
 ): Promise<ApiResponse> {
   try {
-    if (!isAcceptedKey(presentedKey(request.headers), deps.services.settings.apiKeys)) throw DiError.unauthorized();
+    const services = deps.services();
+    if (!isAcceptedKey(presentedKey(request.headers), services.settings.apiKeys)) throw DiError.unauthorized();
     const url = new URL(request.url);
     const match = matchRoute(request.method, path);
     if (!match.operation) {
@@ -71,7 +73,7 @@ export async function handleDocumentIntelligence(
       throw new DiError(404, { code: "NotFound", message: `No Document Intelligence operation at /documentintelligence/${path}.` });
     }
     const apiVersion = requireApiVersion(url.searchParams);
-    return await perform(match.operation, request, url, apiVersion, deps);
+    return await perform(match.operation, request, url, apiVersion, services, deps.orchestrations);
   } catch (error) {
     if (error instanceof DiError) return errorResponse(error);
     deps.logError?.(`${request.method} /documentintelligence/${path} failed`, error);
@@ -91,8 +93,14 @@ function unexpected(error: unknown): DiError {
   return new DiError(500, { code: "InternalServerError", message: "An unexpected error occurred. Retry the request; if it keeps failing, check the app's logs." });
 }
 
-async function perform(operation: DiOperation, request: ApiRequest, url: URL, apiVersion: string, deps: DocumentIntelligenceApiDeps): Promise<ApiResponse> {
-  const { services } = deps;
+async function perform(
+  operation: DiOperation,
+  request: ApiRequest,
+  url: URL,
+  apiVersion: string,
+  services: BatchServices,
+  orchestrations: BatchStarter,
+): Promise<ApiResponse> {
   switch (operation.kind) {
     case "listModels":
       return { status: 200, jsonBody: { value: services.analyzers.list().map(({ modelId, description }) => ({ modelId, description, apiVersion })) } };
@@ -102,7 +110,7 @@ async function perform(operation: DiOperation, request: ApiRequest, url: URL, ap
       return { status: 200, jsonBody: { modelId: operation.modelId, description: model?.description ?? "", apiVersion } };
     }
     case "analyzeBatch":
-      return startBatch(operation.modelId, request, url, apiVersion, deps);
+      return startBatch(operation.modelId, request, url, apiVersion, services, orchestrations);
     case "getBatch":
       return getBatch(operation.modelId, operation.resultId, services);
     case "listBatches":
@@ -121,8 +129,14 @@ async function resolveModel(modelId: string, services: BatchServices) {
   return analyzer;
 }
 
-async function startBatch(modelId: string, request: ApiRequest, url: URL, apiVersion: string, deps: DocumentIntelligenceApiDeps): Promise<ApiResponse> {
-  const { services } = deps;
+async function startBatch(
+  modelId: string,
+  request: ApiRequest,
+  url: URL,
+  apiVersion: string,
+  services: BatchServices,
+  orchestrations: BatchStarter,
+): Promise<ApiResponse> {
   const body = parseAnalyzeBatchRequest(url.searchParams, await request.text());
   await resolveModel(modelId, services);
   const sourceTarget = body.source.kind === "container" ? "azureBlobSource.containerUrl" : "azureBlobFileListSource.containerUrl";
@@ -154,7 +168,7 @@ async function startBatch(modelId: string, request: ApiRequest, url: URL, apiVer
   };
   await services.statusTable.createBatch(batch);
   try {
-    await deps.orchestrations.startBatch({ batchId, modelId });
+    await orchestrations.startBatch({ batchId, modelId });
   } catch (error) {
     await services.statusTable.deleteBatch(modelId, batchId).catch(() => undefined);
     throw error;

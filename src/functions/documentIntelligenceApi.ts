@@ -15,7 +15,7 @@ app.http("documentIntelligenceApi", {
   handler: async (request: HttpRequest, context: InvocationContext) => {
     const client = df.getClient(context);
     return handleDocumentIntelligence(request, request.params.path ?? "", {
-      services: getBatchServices(),
+      services: getBatchServices,
       orchestrations: {
         startBatch: async (ref) => {
           await client.startNew(Orchestrators.analyzeBatch, { instanceId: batchInstanceId(ref.batchId), input: ref });
