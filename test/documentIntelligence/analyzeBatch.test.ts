@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { isUnexpected, paginate } from "@azure-rest/ai-document-intelligence";
+import { getLongRunningPoller, isUnexpected, paginate } from "@azure-rest/ai-document-intelligence";
 import { createContainer, listBlobNames, readJsonBlob, runBatch, sasUrlFor, startDocbatch, type Docbatch } from "../support/docbatchHost.js";
 
 const MODEL = "prebuilt-read";
@@ -97,6 +97,9 @@ describe("Document Intelligence batch analysis through the official client", () 
     assert.equal(operation.status, "failed");
     assert.equal(operation.error.innererror.code, "InvalidFileList");
     assert.match(operation.error.innererror.message, /line 2/);
+    // The official poller ends on `failed` and surfaces the batch's error.
+    const poller = getLongRunningPoller(docbatch.client, initial, { intervalInMs: 100 });
+    await assert.rejects(poller.pollUntilDone(), /has failed\. InvalidFileList\..*line 2/);
   });
 
   test("overwriteExisting false skips existing results with OutputExists; true overwrites them", async () => {
