@@ -68,12 +68,13 @@ export async function handleDocumentIntelligence(
     const match = matchRoute(request.method, path);
     if (!match.operation) {
       if (match.allowed.length > 0) {
-        return { ...errorResponse(new DiError(405, { code: "MethodNotAllowed", message: `${request.method} is not supported here. Use ${match.allowed.join(" or ")}.` })), headers: { allow: match.allowed.join(", "), "content-type": "application/json" } };
+        const message = `${request.method} is not supported here. Use ${match.allowed.join(" or ")}.`;
+        throw new DiError(405, { code: "MethodNotAllowed", message }, { allow: match.allowed.join(", ") });
       }
       throw new DiError(404, { code: "NotFound", message: `No Document Intelligence operation at /documentintelligence/${path}.` });
     }
     const apiVersion = requireApiVersion(url.searchParams);
-    return await perform(match.operation, request, url, apiVersion, services, deps.orchestrations);
+    return await perform(match.operation, { request, url, apiVersion, services, orchestrations: deps.orchestrations });
   } catch (error) {
     if (error instanceof DiError) return errorResponse(error);
     deps.logError?.(`${request.method} /documentintelligence/${path} failed`, error);
@@ -93,14 +94,17 @@ function unexpected(error: unknown): DiError {
   return new DiError(500, { code: "InternalServerError", message: "An unexpected error occurred. Retry the request; if it keeps failing, check the app's logs." });
 }
 
-async function perform(
-  operation: DiOperation,
-  request: ApiRequest,
-  url: URL,
-  apiVersion: string,
-  services: BatchServices,
-  orchestrations: BatchStarter,
-): Promise<ApiResponse> {
+/** One authenticated, routed request and what serving it needs. */
+interface OperationCall {
+  request: ApiRequest;
+  url: URL;
+  apiVersion: string;
+  services: BatchServices;
+  orchestrations: BatchStarter;
+}
+
+async function perform(operation: DiOperation, call: OperationCall): Promise<ApiResponse> {
+  const { url, apiVersion, services } = call;
   switch (operation.kind) {
     case "listModels":
       return { status: 200, jsonBody: { value: services.analyzers.list().map(({ modelId, description }) => ({ modelId, description, apiVersion })) } };
@@ -110,7 +114,7 @@ async function perform(
       return { status: 200, jsonBody: { modelId: operation.modelId, description: model?.description ?? "", apiVersion } };
     }
     case "analyzeBatch":
-      return startBatch(operation.modelId, request, url, apiVersion, services, orchestrations);
+      return startBatch(operation.modelId, call);
     case "getBatch":
       return getBatch(operation.modelId, operation.resultId, services);
     case "listBatches":
@@ -129,14 +133,7 @@ async function resolveModel(modelId: string, services: BatchServices) {
   return analyzer;
 }
 
-async function startBatch(
-  modelId: string,
-  request: ApiRequest,
-  url: URL,
-  apiVersion: string,
-  services: BatchServices,
-  orchestrations: BatchStarter,
-): Promise<ApiResponse> {
+async function startBatch(modelId: string, { request, url, apiVersion, services, orchestrations }: OperationCall): Promise<ApiResponse> {
   const body = parseAnalyzeBatchRequest(url.searchParams, await request.text());
   await resolveModel(modelId, services);
   const sourceTarget = body.source.kind === "container" ? "azureBlobSource.containerUrl" : "azureBlobFileListSource.containerUrl";
