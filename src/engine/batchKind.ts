@@ -1,0 +1,52 @@
+import type { BatchRecord, ItemMetrics, ItemRecord, ItemSeed } from "./model.js";
+
+/**
+ * What a front door plugs into the engine (as a protocol plugs into core-lro's generic poller):
+ * how its items are listed, how one is processed, and what happens once all are settled.
+ * The engine owns status, counting, retries, concurrency, cancel and the range tree.
+ * A kind never imports another kind or a front door's wire code.
+ */
+export interface BatchKind {
+  /** Stored as BatchRecord.kind; also the status store's partition for the kind's batches. */
+  readonly name: string;
+
+  /**
+   * Lists the batch's items, a page at a time, in the order their indexes are given.
+   * Runs inside the prepare activity and may be re-run after a crash: it must list the same
+   * items in the same order. Throws ItemError for batch-wide problems (the batch fails with it).
+   */
+  listItems(batch: BatchRecord, options: { signal?: AbortSignal }): AsyncIterable<ItemSeed[]>;
+
+  /**
+   * Processes one item. Idempotent: the engine may deliver an item more than once (retries,
+   * redelivery after a crash); doing it again must not duplicate its effects (conditional
+   * writes, results keyed by batch and index). Returns the outcome to record; throws ItemError.
+   * `signal` is aborted when the item's time limit passes or the host shuts down.
+   */
+  processItem(batch: BatchRecord, item: ItemRecord, options: { signal: AbortSignal }): Promise<ItemResult>;
+
+  /**
+   * Optional: runs once every item is settled (also after cancel, before the batch's final
+   * status), e.g. to assemble output files. Retried by the engine; must be idempotent.
+   */
+  finalize?(batch: BatchRecord, options: { signal?: AbortSignal }): Promise<FinalizeResult | void>;
+
+  /** Items of this kind one activity may process together (small items); default 1. */
+  readonly itemsPerActivity?: number;
+
+  /** Whether to record `running` when an item starts (costs a table write per item); default false. */
+  readonly recordsRunning?: boolean;
+}
+
+export interface ItemResult {
+  status: "succeeded" | "skipped";
+  /** For `skipped`: why (e.g. DI OutputExists). */
+  error?: { code: string; message: string; details?: Record<string, unknown> };
+  metrics?: ItemMetrics;
+}
+
+export interface FinalizeResult {
+  /** Overrides the batch's final status (e.g. `failed` when every line failed, `expired`). */
+  status?: "succeeded" | "failed" | "expired";
+  error?: { code: string; message: string; details?: Record<string, unknown> };
+}

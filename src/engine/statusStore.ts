@@ -1,0 +1,90 @@
+import type { BatchRecord, BatchSummary, EngineError, ItemCounts, ItemMetrics, ItemOutcome, ItemRecord, ItemSeed } from "./model.js";
+
+/**
+ * Where every batch's and every item's status is kept. The Table Storage adapter
+ * (src/storage/) is what runs; an in-memory one serves engine unit tests. Both honour every
+ * guarantee written here; the engine relies on nothing else.
+ */
+export interface StatusStore {
+  /** Creates the batch row. Fails (does not overwrite) when the id exists. */
+  createBatch(batch: BatchRecord): Promise<void>;
+
+  /** The batch row, or undefined. One read. */
+  getBatch(kind: string, batchId: string): Promise<StoredBatch | undefined>;
+
+  /** The batch row with its item counts and metric sums: a fixed number of reads whatever the batch size. */
+  getSummary(kind: string, batchId: string): Promise<BatchSummary | undefined>;
+
+  /**
+   * Read-modify-write with optimistic concurrency, retried on conflict. `change` returns the
+   * fields to set, or undefined to leave the row alone. A status change that would move a final
+   * status (or move backwards) is dropped. Returns the row as stored afterwards, undefined when
+   * the batch does not exist.
+   */
+  updateBatch(kind: string, batchId: string, change: (current: BatchRecord) => Partial<BatchRecord> | undefined): Promise<BatchRecord | undefined>;
+
+  /** Removes the batch row; no error when it is gone already. */
+  deleteBatch(kind: string, batchId: string): Promise<void>;
+
+  /**
+   * One kind's batches that are not deleted, newest first, a page at a time.
+   * `labels` keeps only batches whose labels match all given pairs.
+   * `after` starts after that batch id (OpenAI-style paging); `continuationToken` resumes a page sequence.
+   */
+  listBatches(kind: string, options: ListBatchesOptions): Promise<{ batches: BatchRecord[]; continuationToken?: string }>;
+
+  /** Every batch, any kind, that completed before `cutoff` or was deleted. */
+  listBatchesToPurge(cutoff: Date): AsyncIterable<BatchRecord>;
+
+  /**
+   * Records listed items from `firstIndex` on, as `notStarted`, with zeroed counters the first
+   * time. Idempotent: a re-run of prepare rewrites the same rows; rows already settled are not
+   * reset (prepare never re-lists past a settled item in practice).
+   */
+  addItems(batchId: string, firstIndex: number, items: readonly ItemSeed[]): Promise<void>;
+
+  getItem(batchId: string, index: number): Promise<StoredItem | undefined>;
+
+  /** Items with indexes in [first, first+count), in index order, with their etags. */
+  listItemRange(batchId: string, first: number, count: number): AsyncIterable<StoredItem>;
+
+  /** A batch's items in index order, a page at a time; never the whole batch in memory. */
+  listItems(batchId: string, options?: { pageSize?: number; statuses?: readonly ItemRecord["status"][] }): AsyncIterable<ItemRecord[]>;
+
+  /** Marks an item `running` unless it has settled. Idempotent. */
+  markItemRunning(batchId: string, index: number, known?: StoredItem): Promise<StoredItem | undefined>;
+
+  /**
+   * Settles an item exactly once: its outcome and its counter shard (count + metrics) change
+   * in one atomic transaction. If the item had already settled, nothing changes and the earlier
+   * record is returned. `known` (the row as last read by the caller) saves a read.
+   */
+  finishItem(batchId: string, index: number, outcome: ItemOutcome, options?: FinishItemOptions): Promise<ItemRecord>;
+
+  /** Counts and metric sums of settled items: a fixed number of reads whatever the batch size. */
+  readCounts(batchId: string): Promise<{ counts: ItemCounts; metrics: ItemMetrics }>;
+
+  /** Deletes every item row and counter of a batch; returns how many rows went. */
+  deleteItems(batchId: string): Promise<number>;
+}
+
+export interface StoredBatch extends BatchRecord {
+  etag: string;
+}
+
+export interface StoredItem extends ItemRecord {
+  etag: string;
+}
+
+export interface ListBatchesOptions {
+  maxPageSize: number;
+  continuationToken?: string;
+  after?: string;
+  labels?: Record<string, string>;
+}
+
+export interface FinishItemOptions {
+  error?: EngineError;
+  metrics?: ItemMetrics;
+  known?: StoredItem;
+}
