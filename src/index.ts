@@ -3,6 +3,5 @@ import "./setup.js";
 import "./functions/lifecycle.js";
 import "./functions/health.js";
 import "./functions/documentIntelligenceApi.js";
-import "./functions/batchOrchestrators.js";
-import "./functions/batchActivities.js";
+import "./functions/engine.js";
 import "./functions/purgeTimer.js";

@@ -14,7 +14,7 @@ import pLimit from "p-limit";
 import type { AnalyzeOptions } from "../../src/analyzers/analyzer.js";
 import { createAnalyzerRegistry } from "../../src/analyzers/registry.js";
 import { readSettings } from "../../src/config/settings.js";
-import { documentRowKey } from "../../src/storage/statusTable.js";
+import { itemRowKey } from "../../src/storage/tableStatusStore.js";
 import { startAzurite } from "../../local-host/azurite.js";
 import { numberArg, peakRssMb, scenarioMain } from "../lib/childScenario.js";
 import { startCpuMeter, type CpuSpent } from "../lib/cpuMeter.js";
@@ -66,7 +66,7 @@ scenarioMain(async (args): Promise<BareSdkResult> => {
             blobHTTPHeaders: { blobContentType: "application/json; charset=utf-8" },
             conditions: { ifNoneMatch: "*" },
           });
-          await table.upsertEntity({ partitionKey: batchId, rowKey: documentRowKey(index), name, status: "succeeded", updatedDateTime: new Date().toISOString() }, "Replace");
+          await table.upsertEntity({ partitionKey: batchId, rowKey: itemRowKey(index), name, status: "succeeded", updatedDateTime: new Date().toISOString() }, "Replace");
         }),
       ),
     );

@@ -52,13 +52,13 @@ scenarioMain(async (args): Promise<OrchestrationRun> => {
   });
   try {
     const batchId = `bench${documents}${shape}`;
-    const orchestrator = shape === "flat" ? FLAT_FAN_OUT : Orchestrators.analyzeBatch;
+    const orchestrator = shape === "flat" ? FLAT_FAN_OUT : Orchestrators.runBatch;
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
     const response = await fetch(`${host.url}/bench/start/${orchestrator}/${batchId}`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ batchId, modelId: "prebuilt-read" }),
+      body: JSON.stringify({ kind: "bench", batchId }),
     });
     if (response.status !== 202) throw new Error(`start answered ${response.status}: ${await response.text()}`);
     const final = await host.durable.waitForInstance(batchId, { timeoutMs: 60 * 60_000 });

@@ -13,8 +13,10 @@
  */
 import { isUnexpected } from "@azure-rest/ai-document-intelligence";
 import { startAzurite, shareAzurite } from "../../local-host/azurite.js";
-import { createBatchServices } from "../../src/batch/services.js";
-import type { BatchRecord } from "../../src/storage/statusTable.js";
+import { newBatchId } from "../../src/engine/batchIds.js";
+import type { BatchRecord } from "../../src/engine/model.js";
+import { DOCUMENT_INTELLIGENCE_KIND, type DocumentIntelligenceSpec } from "../../src/kinds/documentIntelligence/spec.js";
+import { createAppServices } from "../../src/services/appServices.js";
 import { createContainer, sasUrlFor, startDocbatch, type Docbatch } from "../../test/support/docbatchHost.js";
 import { numberArg, scenarioMain } from "../lib/childScenario.js";
 import { uploadSmallDocuments, smallDocumentName } from "../lib/smallDocuments.js";
@@ -132,7 +134,7 @@ async function countPoll(docbatch: Docbatch, proxy: CountingProxy, batchId: stri
   return { documents, total: requests.length, detailPages, summary: requests.length - detailPages, operations: describe(requests) };
 }
 
-/** Document rows are `d<index>`; counter shards `c<shard>` (see src/storage/statusTable.ts). */
+/** Document rows are `d<index>`; counter shards `c<shard>` (see src/storage/tableStatusStore.ts). */
 function isDetailPageRead(request: StorageRequest): boolean {
   return request.service === "table" && request.operation === "QueryEntities" && /RowKey ge 'd/.test(request.filter ?? "");
 }
@@ -143,32 +145,37 @@ async function readStatus(docbatch: Docbatch, batchId: string): Promise<string> 
   return response.body.status;
 }
 
-/** A finished batch of `count` documents, its rows written with StatusTable itself (setup, not counted). */
+/** A finished batch of `count` documents, its rows written with the status store itself (setup, not counted). */
 async function writeSyntheticBatch(sourceUrl: string, resultUrl: string, count: number): Promise<string> {
-  const { statusTable } = createBatchServices(process.env);
-  const batchId = crypto.randomUUID();
+  const { store } = createAppServices(process.env);
+  const batchId = newBatchId();
   const now = new Date().toISOString();
-  const batch: BatchRecord = {
-    batchId,
+  const spec: DocumentIntelligenceSpec = {
     modelId: MODEL,
     apiVersion: API_VERSION,
-    status: "succeeded",
-    createdDateTime: now,
-    lastUpdatedDateTime: now,
-    completedDateTime: now,
     source: { kind: "container", url: sourceUrl, prefix: "" },
     resultUrl,
     resultPrefix: "",
     overwriteExisting: false,
-    options: JSON.stringify({ stringIndexType: "textElements", outputContentFormat: "text", features: [], queryFields: [] }),
-    documentCount: count,
-    documentsPerLeaf: 100,
+    options: { stringIndexType: "textElements", outputContentFormat: "text", features: [], queryFields: [] },
+  };
+  const batch: BatchRecord = {
+    kind: DOCUMENT_INTELLIGENCE_KIND,
+    batchId,
+    status: "succeeded",
+    createdAt: now,
+    updatedAt: now,
+    startedAt: now,
+    completedAt: now,
+    itemCount: count,
+    itemsPerLeaf: 100,
     cancelRequested: false,
     deleted: false,
+    spec: JSON.stringify(spec),
+    labels: { modelId: MODEL },
   };
-  await statusTable.createBatch(batch);
-  await statusTable.createCounters(batchId);
-  const names = Array.from({ length: count }, (_, index) => smallDocumentName(index));
-  for (let first = 0; first < count; first += 1000) await statusTable.addDocuments(batchId, first, names.slice(first, first + 1000));
+  await store.createBatch(batch);
+  const names = Array.from({ length: count }, (_, index) => ({ name: smallDocumentName(index) }));
+  for (let first = 0; first < count; first += 1000) await store.addItems(batchId, first, names.slice(first, first + 1000));
   return batchId;
 }

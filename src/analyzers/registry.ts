@@ -5,7 +5,7 @@
  * as the registry: OCR workers start once per process and are reused by every document.
  */
 import { readSettings, type DocbatchSettings } from "../config/settings.js";
-import { MODEL_ID_PATTERN } from "../documentIntelligence/routes.js";
+import { MODEL_ID_PATTERN } from "./modelId.js";
 import type { Analyzer, ModelDescription } from "./analyzer.js";
 import { createDocumentIntelligenceAnalyzer, type DocumentIntelligenceAnalyzer } from "./documentIntelligence/documentIntelligenceAnalyzer.js";
 import type { DocumentIntelligenceClientOptions } from "./documentIntelligence/documentIntelligenceClient.js";

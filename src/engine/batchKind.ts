@@ -31,6 +31,16 @@ export interface BatchKind {
    */
   finalize?(batch: BatchRecord, options: { signal?: AbortSignal }): Promise<FinalizeResult | void>;
 
+  /**
+   * Optional: removes what the kind keeps of a batch beyond its status (uploaded documents,
+   * output files). The purge calls it before it deletes the batch's status, and again if an
+   * interrupted purge resumes: it must be idempotent.
+   */
+  purge?(batch: BatchRecord): Promise<void>;
+
+  /** Time limit of one item's processItem (its signal aborts then); default: the engine's. */
+  readonly itemTimeoutMs?: number;
+
   /** Items of this kind one activity may process together (small items); default 1. */
   readonly itemsPerActivity?: number;
 

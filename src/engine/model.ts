@@ -48,6 +48,8 @@ export interface BatchRecord {
   /** ISO 8601. */
   createdAt: string;
   updatedAt: string;
+  /** Set when the batch's run was started (a batch may be created first and started later). */
+  startedAt?: string;
   /** Set when the batch reached a final status (or was deleted): retention counts from here. */
   completedAt?: string;
   /** Items listed by prepare; undefined until then. */

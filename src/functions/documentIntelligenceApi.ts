@@ -1,9 +1,8 @@
 import { app, type HttpRequest, type InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
-import { getBatchServices } from "../batch/services.js";
-import { handleDocumentIntelligence } from "../documentIntelligence/api.js";
-import { batchInstanceId } from "../orchestration/instanceIds.js";
-import { Orchestrators } from "../orchestration/names.js";
+import { handleDocumentIntelligence } from "../api/documentIntelligence/api.js";
+import { getAppServices } from "../services/appServices.js";
+import { durableBatchRunner } from "./batchRunner.js";
 
 // One catch-all route: model ids may contain '.', and ':analyzeBatch' follows a parameter,
 // which route templates cannot express. The app checks API keys itself.
@@ -12,16 +11,10 @@ app.http("documentIntelligenceApi", {
   methods: ["GET", "POST", "DELETE"],
   authLevel: "anonymous",
   extraInputs: [df.input.durableClient()],
-  handler: async (request: HttpRequest, context: InvocationContext) => {
-    const client = df.getClient(context);
-    return handleDocumentIntelligence(request, request.params.path ?? "", {
-      services: getBatchServices,
-      orchestrations: {
-        startBatch: async (ref) => {
-          await client.startNew(Orchestrators.analyzeBatch, { instanceId: batchInstanceId(ref.batchId), input: ref });
-        },
-      },
+  handler: async (request: HttpRequest, context: InvocationContext) =>
+    handleDocumentIntelligence(request, request.params.path ?? "", {
+      services: getAppServices,
+      runner: durableBatchRunner(context),
       logError: (message, error) => context.error(message, error),
-    });
-  },
+    }),
 });

@@ -1,7 +1,11 @@
 import { app } from "@azure/functions";
 import { closeAnalyzerRegistry } from "../analyzers/registry.js";
+import { hostShutdown } from "../engine/hostShutdown.js";
 
-// OCR workers are threads: stop them when the host shuts the worker down, so it exits promptly.
+// On shutdown, items in flight are given back first (their activities throw, so Durable delivers
+// them again on another instance) and only then OCR workers stop, so the worker exits promptly
+// and no document is failed for the pool closing under it.
 app.hook.appTerminate(async () => {
+  hostShutdown.begin();
   await closeAnalyzerRegistry();
 });

@@ -1,17 +1,21 @@
 import { app, type InvocationContext, type Timer } from "@azure/functions";
 import * as df from "durable-functions";
-import { purgeExpiredBatches } from "../batch/purgeExpiredBatches.js";
-import { getBatchServices } from "../batch/services.js";
 import { readSettings } from "../config/settings.js";
+import { purgeExpiredBatches } from "../engine/purgeBatches.js";
+import { legacyBatchRows } from "../kinds/documentIntelligence/legacyBatches.js";
+import { getAppServices } from "../services/appServices.js";
 
 app.timer("purgeExpiredBatches", {
   schedule: readSettings().purgeSchedule,
   extraInputs: [df.input.durableClient()],
   handler: async (_timer: Timer, context: InvocationContext) => {
-    const services = getBatchServices();
+    const services = getAppServices();
     const client = df.getClient(context);
+    // Rows from before the engine are moved first, so they expire like any other.
+    await legacyBatchRows(services.store).migrateAll();
     await purgeExpiredBatches({
-      statusTable: services.statusTable,
+      store: services.store,
+      kinds: services.kinds,
       purgeInstance: async (instanceId) => {
         await client.purgeInstanceHistory(instanceId);
       },

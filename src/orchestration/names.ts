@@ -1,10 +1,29 @@
-/** Names under which the orchestrators and activities are registered (src/functions). */
+import type { EngineActivities } from "../engine/activities.js";
+
+/** Names under which the engine's orchestrators and activities are registered (src/functions). */
 export const Orchestrators = {
+  runBatch: "runBatch",
+  runItemRange: "runItemRange",
+} as const;
+
+export const ActivityNames: { readonly [K in keyof EngineActivities]: string } = {
+  prepareBatch: "prepareBatchItems",
+  processItems: "processItems",
+  finalizeBatch: "finalizeBatch",
+  completeBatch: "completeBatch",
+  failUnfinishedItems: "failUnfinishedItems",
+};
+
+/**
+ * Names of the Document Intelligence-only orchestration that ran before the engine. Kept
+ * registered so batches started before an upgrade finish (README: Upgrading).
+ */
+export const LegacyOrchestrators = {
   analyzeBatch: "analyzeBatch",
   analyzeBatchPart: "analyzeBatchPart",
 } as const;
 
-export const Activities = {
+export const LegacyActivities = {
   prepareBatch: "prepareBatch",
   analyzeDocument: "analyzeDocument",
   finishBatch: "finishBatch",

@@ -1,5 +1,5 @@
 import type { ContainerClient } from "@azure/storage-blob";
-import { isStatus } from "./statusTable.js";
+import { isStatus } from "./tableStatusStore.js";
 
 /** Marks result blobs with the batch that wrote them (metadata keys are lower-case identifiers). */
 const WRITER_METADATA_KEY = "docbatchresultid";

@@ -40,7 +40,7 @@ describe("reliability under injected activity faults", () => {
 
   test("an activity failing twice is retried and the document succeeds once", async () => {
     const { results, body } = await batchOf(4);
-    const fault = docbatch.host.faults.failActivity("analyzeDocument", { times: 2, when: indexIs((i) => i === 1), message: "injected outage" });
+    const fault = docbatch.host.faults.failActivity("processItems", { times: 2, when: indexIs((i) => i === 1), message: "injected outage" });
     const operation = (await runBatch(docbatch, MODEL, body)).final.body as any;
     assert.equal(fault.triggered, 2);
     await assertExactlyOnce(4, results, operation);
@@ -48,7 +48,7 @@ describe("reliability under injected activity faults", () => {
 
   test("duplicate execution of every document keeps one result and exact counts", async () => {
     const { results, body } = await batchOf(5);
-    const fault = docbatch.host.faults.duplicateActivity("analyzeDocument", { times: Infinity });
+    const fault = docbatch.host.faults.duplicateActivity("processItems", { times: Infinity });
     const operation = (await runBatch(docbatch, MODEL, body)).final.body as any;
     assert.equal(fault.triggered, 5);
     await assertExactlyOnce(5, results, operation);
@@ -56,7 +56,7 @@ describe("reliability under injected activity faults", () => {
 
   test("a crash after the result was written but before it was recorded is redelivered without a skip", async () => {
     const { results, body } = await batchOf(3);
-    const fault = docbatch.host.faults.crashAfterActivity("analyzeDocument", { times: 3 });
+    const fault = docbatch.host.faults.crashAfterActivity("processItems", { times: 3 });
     const operation = (await runBatch(docbatch, MODEL, body)).final.body as any;
     assert.equal(fault.triggered, 3);
     await assertExactlyOnce(3, results, operation);
@@ -64,8 +64,8 @@ describe("reliability under injected activity faults", () => {
 
   test("a failing and duplicated listing still lists every document once", async () => {
     const { results, body } = await batchOf(3);
-    docbatch.host.faults.failActivity("prepareBatch", { times: 1 });
-    docbatch.host.faults.duplicateActivity("prepareBatch", { times: 1 });
+    docbatch.host.faults.failActivity("prepareBatchItems", { times: 1 });
+    docbatch.host.faults.duplicateActivity("prepareBatchItems", { times: 1 });
     const operation = (await runBatch(docbatch, MODEL, body)).final.body as any;
     await assertExactlyOnce(3, results, operation);
   });
@@ -73,7 +73,7 @@ describe("reliability under injected activity faults", () => {
   test("DELETE of a running batch cancels documents not started; finished ones keep their results", async () => {
     const { results, body } = await batchOf(8);
     // Documents 3..7 fail their first delivery, so they wait for their retry while we cancel.
-    docbatch.host.faults.failActivity("analyzeDocument", { times: 5, when: indexIs((i) => i >= 3) });
+    docbatch.host.faults.failActivity("processItems", { times: 5, when: indexIs((i) => i >= 3) });
     const initial = await docbatch.client.path("/documentModels/{modelId}:analyzeBatch", MODEL).post({ contentType: "application/json", body });
     const location = initial.headers["operation-location"];
     const headers = { "ocp-apim-subscription-key": docbatch.apiKey };

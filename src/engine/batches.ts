@@ -1,0 +1,124 @@
+import type { BatchRef } from "./refs.js";
+import { newBatchId } from "./batchIds.js";
+import type { BatchRecord, BatchSummary } from "./model.js";
+import { isFinalBatchStatus } from "./statusRules.js";
+import type { ListBatchesOptions, StatusStore } from "./statusStore.js";
+
+/** The port through which the engine starts a batch's orchestration (src/functions implements it with the durable client). */
+export interface BatchRunner {
+  /** Starts `runBatch` for the batch (instance id = batch id). */
+  start(ref: BatchRef): Promise<void>;
+}
+
+export interface CreateBatchOptions {
+  kind: string;
+  /** The kind's own description of the batch (BatchRecord.spec), secrets sealed. */
+  spec: string;
+  labels?: Record<string, string>;
+  maxConcurrency?: number;
+  /** Default true. false: the batch waits for `start` (the upload API adds items first). */
+  start?: boolean;
+  /** Default: newBatchId(now). Front doors with their own id format pass one made by src/engine/batchIds.ts. */
+  batchId?: string;
+}
+
+export type DeleteOutcome = "canceled" | "deleted" | "notFound";
+
+/**
+ * The use cases every front door calls: create, start, cancel, delete, summary, list. They
+ * know nothing of any wire format; a front door maps statuses and errors to its own.
+ */
+export class Batches {
+  constructor(private readonly deps: { store: StatusStore; runner: BatchRunner; now(): Date }) {}
+
+  async create(options: CreateBatchOptions): Promise<BatchRecord> {
+    const now = this.deps.now().toISOString();
+    const start = options.start ?? true;
+    const batch: BatchRecord = {
+      kind: options.kind,
+      batchId: options.batchId ?? newBatchId(this.deps.now()),
+      status: "notStarted",
+      createdAt: now,
+      updatedAt: now,
+      ...(start ? { startedAt: now } : {}),
+      ...(options.maxConcurrency !== undefined ? { maxConcurrency: options.maxConcurrency } : {}),
+      cancelRequested: false,
+      deleted: false,
+      spec: options.spec,
+      ...(options.labels ? { labels: options.labels } : {}),
+    };
+    await this.deps.store.createBatch(batch);
+    if (start) {
+      try {
+        await this.deps.runner.start({ kind: batch.kind, batchId: batch.batchId });
+      } catch (error) {
+        // Not started, so nobody would ever finish it: it must not stay behind.
+        await this.deps.store.deleteBatch(batch.kind, batch.batchId).catch(() => undefined);
+        throw error;
+      }
+    }
+    return batch;
+  }
+
+  /** Starts a batch created with `start: false`. Idempotent: a started batch is returned as it is. */
+  async start(kind: string, batchId: string): Promise<BatchRecord | undefined> {
+    let starting = false;
+    const batch = await this.deps.store.updateBatch(kind, batchId, (current) => {
+      if (current.startedAt || current.deleted || isFinalBatchStatus(current.status)) return undefined;
+      starting = true;
+      return { startedAt: this.deps.now().toISOString() };
+    });
+    if (!batch || batch.deleted) return undefined;
+    if (starting) {
+      try {
+        await this.deps.runner.start({ kind, batchId });
+      } catch (error) {
+        await this.deps.store.updateBatch(kind, batchId, () => ({ startedAt: undefined }));
+        throw error;
+      }
+    }
+    return batch;
+  }
+
+  /**
+   * Asks a running batch to stop: items not started become `canceled`, those in flight finish,
+   * then the kind's finalize runs and the batch ends `canceled`. A batch never started is
+   * canceled at once. Returns the batch as stored, undefined when it does not exist.
+   */
+  async requestCancel(kind: string, batchId: string): Promise<BatchRecord | undefined> {
+    const batch = await this.deps.store.updateBatch(kind, batchId, (current) => {
+      if (current.deleted || isFinalBatchStatus(current.status) || current.cancelRequested) return undefined;
+      if (!current.startedAt) return { cancelRequested: true, status: "canceled", completedAt: this.deps.now().toISOString() };
+      return { cancelRequested: true };
+    });
+    return batch?.deleted ? undefined : batch;
+  }
+
+  /** A running batch is canceled; a final one disappears at once, its rows removed by the next purge. */
+  async delete(kind: string, batchId: string): Promise<DeleteOutcome> {
+    let outcome: DeleteOutcome = "notFound";
+    await this.deps.store.updateBatch(kind, batchId, (batch) => {
+      if (batch.deleted) return undefined;
+      const now = this.deps.now().toISOString();
+      if (isFinalBatchStatus(batch.status)) {
+        outcome = "deleted";
+        return { deleted: true, completedAt: batch.completedAt ?? now };
+      }
+      outcome = "canceled";
+      if (!batch.startedAt) return { cancelRequested: true, status: "canceled", completedAt: now };
+      return { cancelRequested: true };
+    });
+    return outcome;
+  }
+
+  /** The batch with its counts and metric sums (a fixed number of reads), undefined when missing or deleted. */
+  async summary(kind: string, batchId: string): Promise<BatchSummary | undefined> {
+    const summary = await this.deps.store.getSummary(kind, batchId);
+    return summary && !summary.batch.deleted ? summary : undefined;
+  }
+
+  /** A kind's batches, newest first, a page at a time. */
+  list(kind: string, options: ListBatchesOptions) {
+    return this.deps.store.listBatches(kind, options);
+  }
+}

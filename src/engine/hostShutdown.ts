@@ -1,0 +1,25 @@
+import { setMaxListeners } from "node:events";
+
+/**
+ * The host is shutting this instance down (SIGTERM on scale-in, the appTerminate hook). Work in
+ * flight then stops, and must not be recorded as the item's failure: the item activity throws
+ * HostShutdownError instead, so Durable delivers the item again on another instance.
+ */
+const controller = new AbortController();
+// Every item in flight listens to it.
+setMaxListeners(0, controller.signal);
+
+export const hostShutdown = {
+  signal: controller.signal,
+  /** Called by the appTerminate hook (src/functions/lifecycle.ts) before analyzers close. */
+  begin(): void {
+    if (!controller.signal.aborted) controller.abort(new HostShutdownError());
+  },
+};
+
+export class HostShutdownError extends Error {
+  override readonly name = "HostShutdownError";
+  constructor() {
+    super("The host is shutting down; the work will be delivered again on another instance.");
+  }
+}

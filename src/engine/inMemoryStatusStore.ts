@@ -1,0 +1,157 @@
+import type { BatchRecord, BatchSummary, ItemCounts, ItemMetrics, ItemOutcome, ItemRecord, ItemSeed } from "./model.js";
+import { batchMayMove, isFinalItemStatus, NO_ITEMS } from "./statusRules.js";
+import type { FinishItemOptions, ListBatchesOptions, StatusStore, StoredBatch, StoredItem } from "./statusStore.js";
+
+/**
+ * A StatusStore in memory with the same guarantees as the table one (the shared contract test
+ * runs against both): engine unit tests use it. Every call is atomic, as JavaScript runs one
+ * call's synchronous part at a time; rows are copied in and out so callers never share them.
+ */
+export class InMemoryStatusStore implements StatusStore {
+  private readonly batches = new Map<string, { record: BatchRecord; etag: string }>();
+  private readonly items = new Map<string, Map<number, { record: ItemRecord; etag: string }>>();
+  private readonly totals = new Map<string, { counts: ItemCounts; metrics: ItemMetrics }>();
+  private version = 0;
+
+  constructor(private readonly now: () => Date = () => new Date()) {}
+
+  private etag(): string {
+    return `W/"${++this.version}"`;
+  }
+
+  async createBatch(batch: BatchRecord): Promise<void> {
+    const key = batchKey(batch.kind, batch.batchId);
+    if (this.batches.has(key)) throw Object.assign(new Error(`Batch ${batch.batchId} exists`), { statusCode: 409 });
+    this.batches.set(key, { record: copy(batch), etag: this.etag() });
+  }
+
+  async getBatch(kind: string, batchId: string): Promise<StoredBatch | undefined> {
+    const row = this.batches.get(batchKey(kind, batchId));
+    return row ? { ...copy(row.record), etag: row.etag } : undefined;
+  }
+
+  async getSummary(kind: string, batchId: string): Promise<BatchSummary | undefined> {
+    const row = this.batches.get(batchKey(kind, batchId));
+    if (!row) return undefined;
+    return { batch: copy(row.record), ...(await this.readCounts(batchId)) };
+  }
+
+  async updateBatch(kind: string, batchId: string, change: (current: BatchRecord) => Partial<BatchRecord> | undefined): Promise<BatchRecord | undefined> {
+    const key = batchKey(kind, batchId);
+    const row = this.batches.get(key);
+    if (!row) return undefined;
+    const patch = change(copy(row.record));
+    if (!patch) return copy(row.record);
+    if (patch.status && !batchMayMove(row.record.status, patch.status)) delete patch.status;
+    const next: BatchRecord = { ...row.record, ...copy(patch), kind, batchId, updatedAt: this.now().toISOString() };
+    this.batches.set(key, { record: next, etag: this.etag() });
+    return copy(next);
+  }
+
+  async deleteBatch(kind: string, batchId: string): Promise<void> {
+    this.batches.delete(batchKey(kind, batchId));
+  }
+
+  async listBatches(kind: string, options: ListBatchesOptions): Promise<{ batches: BatchRecord[]; continuationToken?: string }> {
+    const start = options.continuationToken ?? options.after;
+    const matching = [...this.batches.values()]
+      .map((row) => row.record)
+      .filter((batch) => batch.kind === kind && !batch.deleted)
+      .filter((batch) => Object.entries(options.labels ?? {}).every(([key, value]) => batch.labels?.[key] === value))
+      .filter((batch) => start === undefined || batch.batchId > start)
+      .sort((a, b) => (a.batchId < b.batchId ? -1 : a.batchId > b.batchId ? 1 : 0));
+    const page = matching.slice(0, options.maxPageSize);
+    const more = matching.length > page.length;
+    return { batches: page.map(copy), ...(more ? { continuationToken: page[page.length - 1].batchId } : {}) };
+  }
+
+  async *listBatchesToPurge(cutoff: Date): AsyncIterable<BatchRecord> {
+    const due = [...this.batches.values()]
+      .map((row) => row.record)
+      .filter((batch) => batch.deleted || (batch.completedAt !== undefined && new Date(batch.completedAt) < cutoff));
+    for (const batch of due) yield copy(batch);
+  }
+
+  async addItems(batchId: string, firstIndex: number, seeds: readonly ItemSeed[]): Promise<void> {
+    if (firstIndex === 0 && !this.totals.has(batchId)) this.totals.set(batchId, { counts: { ...NO_ITEMS }, metrics: {} });
+    let rows = this.items.get(batchId);
+    if (!rows) this.items.set(batchId, (rows = new Map()));
+    const updatedAt = this.now().toISOString();
+    seeds.forEach((seed, offset) => {
+      const index = firstIndex + offset;
+      if (rows.has(index)) return;
+      const record: ItemRecord = { index, name: seed.name, status: "notStarted", updatedAt, ...(seed.data !== undefined ? { data: seed.data } : {}) };
+      rows.set(index, { record, etag: this.etag() });
+    });
+  }
+
+  async getItem(batchId: string, index: number): Promise<StoredItem | undefined> {
+    const row = this.items.get(batchId)?.get(index);
+    return row ? { ...copy(row.record), etag: row.etag } : undefined;
+  }
+
+  async *listItemRange(batchId: string, first: number, count: number): AsyncIterable<StoredItem> {
+    for (let index = first; index < first + count; index++) {
+      const row = this.items.get(batchId)?.get(index);
+      if (row) yield { ...copy(row.record), etag: row.etag };
+    }
+  }
+
+  async *listItems(batchId: string, options: { pageSize?: number; statuses?: readonly ItemRecord["status"][] } = {}): AsyncIterable<ItemRecord[]> {
+    const rows = [...(this.items.get(batchId)?.values() ?? [])]
+      .map((row) => row.record)
+      .filter((item) => !options.statuses?.length || options.statuses.includes(item.status))
+      .sort((a, b) => a.index - b.index);
+    const size = options.pageSize ?? 1000;
+    for (let start = 0; start < rows.length; start += size) yield rows.slice(start, start + size).map(copy);
+  }
+
+  async markItemRunning(batchId: string, index: number): Promise<StoredItem | undefined> {
+    const row = this.items.get(batchId)?.get(index);
+    if (!row) return undefined;
+    if (row.record.status === "notStarted") {
+      row.record = { ...row.record, status: "running", updatedAt: this.now().toISOString() };
+      row.etag = this.etag();
+    }
+    return { ...copy(row.record), etag: row.etag };
+  }
+
+  async finishItem(batchId: string, index: number, outcome: ItemOutcome, options: FinishItemOptions = {}): Promise<ItemRecord> {
+    const row = this.items.get(batchId)?.get(index);
+    if (!row) throw new Error(`Item ${index} of batch ${batchId} has no status row`);
+    if (isFinalItemStatus(row.record.status)) return copy(row.record);
+    row.record = {
+      ...row.record,
+      status: outcome,
+      updatedAt: this.now().toISOString(),
+      ...(options.error ? { error: copy(options.error) } : {}),
+      ...(options.metrics ? { metrics: { ...options.metrics } } : {}),
+    };
+    row.etag = this.etag();
+    const totals = this.totals.get(batchId) ?? { counts: { ...NO_ITEMS }, metrics: {} };
+    totals.counts[outcome]++;
+    for (const [key, value] of Object.entries(options.metrics ?? {})) totals.metrics[key] = (totals.metrics[key] ?? 0) + value;
+    this.totals.set(batchId, totals);
+    return copy(row.record);
+  }
+
+  async readCounts(batchId: string): Promise<{ counts: ItemCounts; metrics: ItemMetrics }> {
+    const totals = this.totals.get(batchId);
+    return { counts: { ...(totals?.counts ?? NO_ITEMS) }, metrics: { ...(totals?.metrics ?? {}) } };
+  }
+
+  async deleteItems(batchId: string): Promise<number> {
+    const rows = (this.items.get(batchId)?.size ?? 0) + (this.totals.has(batchId) ? 1 : 0);
+    this.items.delete(batchId);
+    this.totals.delete(batchId);
+    return rows;
+  }
+}
+
+function batchKey(kind: string, batchId: string): string {
+  return `${kind}\u0000${batchId}`;
+}
+
+function copy<T>(value: T): T {
+  return structuredClone(value);
+}

@@ -1,0 +1,57 @@
+import type { EngineDeps } from "./engineDeps.js";
+import { ItemError } from "./itemError.js";
+import type { BatchRecord, EngineError } from "./model.js";
+import type { BatchRef, PreparedBatch } from "./refs.js";
+
+/**
+ * The prepare phase: lists a batch's items into the status store (the stored work list the
+ * orchestration fans out over by index) and moves the batch to `processing`. Listing goes page
+ * by page; a re-delivered prepare rewrites nothing that exists. An ItemError from the kind fails
+ * the batch with it; other errors fail the activity, which is retried.
+ */
+export async function prepareBatch(ref: BatchRef, deps: EngineDeps): Promise<PreparedBatch> {
+  const { store } = deps;
+  const kind = deps.kinds.require(ref.kind);
+  const finalize = typeof kind.finalize === "function";
+  const batch = await store.updateBatch(ref.kind, ref.batchId, () => ({ status: "preparing" }));
+  if (!batch || batch.deleted) return { outcome: "gone" };
+  if (batch.status === "failed") return { outcome: "failed" };
+  if (batch.cancelRequested || batch.status === "canceled") return { outcome: "canceled", finalize };
+  const plan = (itemCount: number, itemsPerLeaf: number): PreparedBatch => ({
+    outcome: "ready",
+    itemCount,
+    itemsPerLeaf,
+    itemsPerActivity: itemsPerActivity(kind.itemsPerActivity, batch.maxConcurrency),
+    ...(batch.maxConcurrency !== undefined ? { maxConcurrency: batch.maxConcurrency } : {}),
+    finalize,
+  });
+  if (batch.itemCount !== undefined && batch.itemsPerLeaf !== undefined) return plan(batch.itemCount, batch.itemsPerLeaf);
+
+  let itemCount = 0;
+  try {
+    for await (const page of kind.listItems(batch, { signal: deps.shutdown })) {
+      if (page.length === 0) continue;
+      await store.addItems(ref.batchId, itemCount, page);
+      itemCount += page.length;
+    }
+  } catch (error) {
+    if (!(error instanceof ItemError)) throw error;
+    await failBatch(batch, error.toEngineError(), deps);
+    return { outcome: "failed" };
+  }
+  if (itemCount === 0) await store.addItems(ref.batchId, 0, []);
+  // Kept with the batch: the purge derives the instance ids of its range orchestrations from it.
+  const itemsPerLeaf = deps.limits.itemsPerLeaf;
+  await store.updateBatch(ref.kind, ref.batchId, () => ({ itemCount, itemsPerLeaf, status: "processing" }));
+  return plan(itemCount, itemsPerLeaf);
+}
+
+/** Items one activity takes: the kind's wish, never more than the batch may have in flight. */
+function itemsPerActivity(wanted: number | undefined, maxConcurrency: number | undefined): number {
+  const size = Math.max(1, Math.floor(wanted ?? 1));
+  return maxConcurrency === undefined ? size : Math.max(1, Math.min(size, maxConcurrency));
+}
+
+async function failBatch(batch: BatchRecord, error: EngineError, deps: EngineDeps): Promise<void> {
+  await deps.store.updateBatch(batch.kind, batch.batchId, () => ({ status: "failed", error, completedAt: deps.now().toISOString() }));
+}

@@ -1,0 +1,55 @@
+import type { KindRegistry } from "./kindRegistry.js";
+import type { BatchRecord } from "./model.js";
+import type { StatusStore } from "./statusStore.js";
+import { allRanges } from "../orchestration/documentRanges.js";
+import { batchInstanceId, rangeInstanceId } from "../orchestration/instanceIds.js";
+
+export interface PurgeDependencies {
+  store: StatusStore;
+  kinds: KindRegistry;
+  /** Removes a Durable instance's history; resolves when gone or never existed. */
+  purgeInstance(instanceId: string): Promise<void>;
+  now(): Date;
+  retentionHours: number;
+  log?(message: string): void;
+}
+
+export interface PurgeReport {
+  batches: number;
+  itemRows: number;
+  instances: number;
+}
+
+/**
+ * Deletes the status of batches that finished more than the retention period ago, and of
+ * batches their callers deleted, with their Durable history; each kind's `purge` first removes
+ * what the kind keeps (uploads, output files). Results in callers' own containers are never
+ * touched. The batch row goes last, so an interrupted purge resumes.
+ */
+export async function purgeExpiredBatches(deps: PurgeDependencies): Promise<PurgeReport> {
+  const cutoff = new Date(deps.now().getTime() - deps.retentionHours * 3_600_000);
+  const report: PurgeReport = { batches: 0, itemRows: 0, instances: 0 };
+  const expired: BatchRecord[] = [];
+  for await (const batch of deps.store.listBatchesToPurge(cutoff)) expired.push(batch);
+
+  for (const batch of expired) {
+    await deps.kinds.get(batch.kind)?.purge?.(batch);
+    report.itemRows += await deps.store.deleteItems(batch.batchId);
+    for (const instanceId of instanceIdsOf(batch)) {
+      await deps.purgeInstance(instanceId);
+      report.instances++;
+    }
+    await deps.store.deleteBatch(batch.kind, batch.batchId);
+    report.batches++;
+  }
+  deps.log?.(`Purged ${report.batches} batches, ${report.itemRows} item rows, ${report.instances} orchestration instances`);
+  return report;
+}
+
+function instanceIdsOf(batch: BatchRecord): string[] {
+  const ids = [batchInstanceId(batch.batchId)];
+  if (batch.itemCount && batch.itemsPerLeaf) {
+    for (const range of allRanges({ first: 0, count: batch.itemCount }, batch.itemsPerLeaf)) ids.push(rangeInstanceId(batch.batchId, range));
+  }
+  return ids;
+}

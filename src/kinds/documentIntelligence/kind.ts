@@ -1,0 +1,131 @@
+import type { AnalyzerRegistry } from "../../analyzers/registry.js";
+import { AnalyzerError } from "../../analyzers/analyzer.js";
+import type { DocbatchSettings } from "../../config/settings.js";
+import type { BatchKind, ItemResult } from "../../engine/batchKind.js";
+import { ItemError } from "../../engine/itemError.js";
+import type { BatchRecord, ItemRecord, ItemSeed } from "../../engine/model.js";
+import { StorageUrlError } from "../../storage/containerUrl.js";
+import { resultBlobName, writeResult } from "../../storage/resultWriter.js";
+import { listContainerDocuments, readFileList, SourceError, toSourceError } from "../../storage/sourceListing.js";
+import { openBatchContainers, type ContainerServices } from "./containers.js";
+import { contentTooLarge, documentError, invalidRequest } from "./documentErrors.js";
+import { DOCUMENT_INTELLIGENCE_KIND, relativeSourcePath, specOf, type DocumentIntelligenceSpec } from "./spec.js";
+
+export interface DocumentIntelligenceKindServices extends ContainerServices {
+  settings: Pick<DocbatchSettings, "maxDocumentsPerBatch" | "maxDocumentBytes" | "analyzeTimeoutMs">;
+  analyzers: AnalyzerRegistry;
+  now(): Date;
+}
+
+/**
+ * Document Intelligence analyzeBatch as a batch kind: items are the blobs of a container (under
+ * a prefix) or the entries of a JSONL file list; processing one reads it, analyzes it with the
+ * model's analyzer and writes `<resultPrefix><path>.ocr.json` into the caller's result container,
+ * conditionally unless `overwriteExisting`. No finalize step.
+ */
+export function createDocumentIntelligenceKind(services: () => DocumentIntelligenceKindServices): BatchKind {
+  return {
+    name: DOCUMENT_INTELLIGENCE_KIND,
+    // Backstop only: the analyzer's own limit (DOCBATCH_ANALYZE_TIMEOUT_SECONDS) fails first, with DI's message.
+    get itemTimeoutMs() {
+      return services().settings.analyzeTimeoutMs + 60_000;
+    },
+    listItems: (batch) => listDocuments(batch, services()),
+    processItem: (batch, item, options) => analyzeDocument(batch, item, options.signal, services()),
+  };
+}
+
+async function* listDocuments(batch: BatchRecord, services: DocumentIntelligenceKindServices): AsyncIterable<ItemSeed[]> {
+  const spec = specOf(batch);
+  const target = spec.source.kind === "container" ? "azureBlobSource" : "azureBlobFileListSource";
+  const limit = services.settings.maxDocumentsPerBatch;
+  let listed = 0;
+  try {
+    const { source } = openBatchContainers(batch.batchId, spec, services);
+    const pages = spec.source.kind === "container" ? listContainerDocuments(source, spec.source.prefix) : readFileList(source, spec.source.fileList);
+    for await (const page of pages) {
+      listed += page.length;
+      if (listed > limit) {
+        throw invalidRequest(
+          "TooManyDocuments",
+          `The source holds more than ${limit} documents, the most one batch may analyze. Split it with prefixes or file lists.`,
+        );
+      }
+      yield page.map((document) => ({ name: document.name }));
+    }
+  } catch (error) {
+    if (error instanceof SourceError || error instanceof StorageUrlError) throw invalidRequest(error.code, error.message, target);
+    if (error instanceof ItemError) throw error;
+    const reached = toSourceError(error, spec.source.kind === "container" ? "the source container" : "the file list");
+    throw invalidRequest(reached.code, reached.message, target);
+  }
+}
+
+async function analyzeDocument(batch: BatchRecord, item: ItemRecord, signal: AbortSignal, services: DocumentIntelligenceKindServices): Promise<ItemResult> {
+  const spec = specOf(batch);
+  try {
+    const outcome = await analyzeAndWrite(batch.batchId, spec, item.name, signal, services);
+    if (outcome.written) return { status: "succeeded" };
+    return { status: "skipped", error: { code: "OutputExists", message: `Analysis skipped because result file ${outcome.resultName} already exists.` } };
+  } catch (error) {
+    if (signal.aborted && !(error instanceof AnalyzerError && error.code === "Timeout")) throw error;
+    throw documentError(error, item.name);
+  }
+}
+
+async function analyzeAndWrite(
+  batchId: string,
+  spec: DocumentIntelligenceSpec,
+  name: string,
+  signal: AbortSignal,
+  services: DocumentIntelligenceKindServices,
+): Promise<{ written: boolean; resultName: string }> {
+  const containers = openBatchContainers(batchId, spec, services);
+  const resultName = resultBlobName(spec.resultPrefix, relativeSourcePath(spec, name));
+
+  const source = containers.source.getBlobClient(name);
+  const download = await source.download(0, undefined, { maxRetryRequests: 3, abortSignal: signal });
+  const size = download.contentLength ?? 0;
+  if (size > services.settings.maxDocumentBytes) {
+    download.readableStreamBody?.destroy();
+    throw contentTooLarge(size, services.settings.maxDocumentBytes);
+  }
+  const bytes = await readAll(download.readableStreamBody);
+
+  const analyzer = await services.analyzers.resolve(spec.modelId);
+  if (!analyzer) throw new AnalyzerError("ModelNotFound", `The model '${spec.modelId}' is no longer offered by this deployment.`);
+  const started = services.now().toISOString();
+  const analyzeResult = await withTimeout(services.settings.analyzeTimeoutMs, signal, (analyzeSignal) =>
+    analyzer.analyze({ modelId: spec.modelId, bytes, name, contentType: download.contentType, options: spec.options, signal: analyzeSignal }),
+  );
+  const content = JSON.stringify({ status: "succeeded", createdDateTime: started, lastUpdatedDateTime: services.now().toISOString(), analyzeResult });
+  const outcome = await writeResult(containers.result, resultName, content, { overwrite: spec.overwriteExisting, batchId });
+  return { written: outcome === "written", resultName };
+}
+
+async function readAll(stream: NodeJS.ReadableStream | undefined): Promise<Uint8Array> {
+  if (!stream) return new Uint8Array();
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks);
+}
+
+/** Runs `work` with an abort signal and fails with Timeout when the limit passes, even if `work` ignores the signal. */
+async function withTimeout<T>(ms: number, outer: AbortSignal, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onOuterAbort = () => controller.abort(outer.reason);
+  outer.addEventListener("abort", onOuterAbort, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(new AnalyzerError("Timeout", `Analysis did not finish within ${Math.round(ms / 1000)} s.`));
+    }, ms);
+  });
+  try {
+    return await Promise.race([work(controller.signal), timeout]);
+  } finally {
+    clearTimeout(timer);
+    outer.removeEventListener("abort", onOuterAbort);
+  }
+}

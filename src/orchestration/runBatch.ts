@@ -1,0 +1,111 @@
+import type { OrchestrationContext, OrchestrationHandler, Task } from "durable-functions";
+import type { EngineActivities } from "../engine/activities.js";
+import type { BatchRef, ItemSpan } from "../engine/refs.js";
+import { activityProxy, all, typed, type ActivityPlan } from "./activityProxy.js";
+import { splitRange } from "./documentRanges.js";
+import { rangeInstanceId } from "./instanceIds.js";
+import { ActivityNames, Orchestrators } from "./names.js";
+
+/*
+ * Workflow code only: deterministic, no I/O, no clock, no randomness. Everything that touches
+ * storage or a kind happens in the engine's activities (src/engine/activities.ts), addressed by
+ * kind, batch id and item index, so inputs and histories stay small whatever the batch size.
+ */
+
+const ENGINE_ACTIVITIES: ActivityPlan<EngineActivities> = {
+  prepareBatch: { name: ActivityNames.prepareBatch, retry: "storage" },
+  processItems: { name: ActivityNames.processItems, retry: "storage" },
+  finalizeBatch: { name: ActivityNames.finalizeBatch, retry: "finalize" },
+  completeBatch: { name: ActivityNames.completeBatch, retry: "storage" },
+  failUnfinishedItems: { name: ActivityNames.failUnfinishedItems, retry: "storage" },
+};
+
+/** A range of a batch's items and how to run it. */
+export interface RangeInput extends ItemSpan {
+  perLeaf: number;
+  perActivity: number;
+  /** At most this many of the batch's items in flight; undefined = no limit. */
+  maxConcurrency?: number;
+}
+
+/** A batch: prepare (list items) → process them through the range tree → finalize (if the kind has it) → final status. */
+export const runBatchOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
+  const ref = context.df.getInput<BatchRef>();
+  const activities = activityProxy<EngineActivities>(context, ENGINE_ACTIVITIES);
+  const prepared = yield* activities.prepareBatch(ref);
+  if (prepared.outcome === "gone") return prepared.outcome;
+  // Task.all of nothing never completes in durable-functions, so an empty batch skips the fan-out.
+  if (prepared.outcome === "ready" && prepared.itemCount > 0) {
+    const root: RangeInput = {
+      ...ref,
+      first: 0,
+      count: prepared.itemCount,
+      perLeaf: prepared.itemsPerLeaf,
+      perActivity: prepared.itemsPerActivity,
+      ...(prepared.maxConcurrency !== undefined ? { maxConcurrency: prepared.maxConcurrency } : {}),
+    };
+    context.df.setCustomStatus({ itemCount: prepared.itemCount });
+    yield context.df.callSubOrchestrator(Orchestrators.runItemRange, root, rangeInstanceId(ref.batchId, root));
+  }
+  const finalized = "finalize" in prepared && prepared.finalize ? yield* activities.finalizeBatch(ref) : undefined;
+  yield* activities.completeBatch({ ...ref, ...(finalized ? { finalized } : {}) });
+  return prepared.outcome;
+};
+
+/**
+ * A range of a batch's items: fans out to at most MAX_CHILDREN sub-ranges, or, for a leaf, to
+ * one activity per group of `perActivity` items. With a per-batch limit, sub-ranges run one at
+ * a time and a leaf keeps a sliding window of activities, so no more than `maxConcurrency`
+ * items are ever in flight; without one, everything in the range is scheduled at once.
+ */
+export const runItemRangeOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
+  const range = context.df.getInput<RangeInput>();
+  const children = splitRange(range, range.perLeaf);
+  if (children) {
+    const call = (child: { first: number; count: number }) =>
+      typed<number>(context.df.callSubOrchestrator(Orchestrators.runItemRange, { ...range, ...child }, rangeInstanceId(range.batchId, child)));
+    if (range.maxConcurrency === undefined) {
+      yield* all(context, children.map(call));
+    } else {
+      for (const child of children) yield* call(child);
+    }
+    return range.count;
+  }
+
+  const activities = activityProxy<EngineActivities>(context, ENGINE_ACTIVITIES);
+  const groups: { index: number; count: number }[] = [];
+  for (let index = range.first; index < range.first + range.count; index += range.perActivity) {
+    groups.push({ index, count: Math.min(range.perActivity, range.first + range.count - index) });
+  }
+  const process = (group: { index: number; count: number }) =>
+    activities.processItems({ kind: range.kind, batchId: range.batchId, index: group.index, count: group.count }).task;
+
+  let failure: string | undefined;
+  if (range.maxConcurrency === undefined) {
+    try {
+      yield context.df.Task.all(groups.map(process));
+    } catch (error) {
+      failure = messageOf(error);
+    }
+  } else {
+    const window = Math.max(1, Math.floor(range.maxConcurrency / range.perActivity));
+    let pending: Task[] = [];
+    let next = 0;
+    while (next < groups.length || pending.length > 0) {
+      while (next < groups.length && pending.length < window) pending.push(process(groups[next++]));
+      yield context.df.Task.any(pending);
+      for (const task of pending) if (task.isCompleted && task.isFaulted) failure ??= messageOf(task.result);
+      pending = pending.filter((task) => !task.isCompleted);
+    }
+  }
+  if (failure !== undefined) {
+    // Activities record their own item failures; reaching here means status could not be
+    // written even after retries. Settle the rest so the batch still finishes.
+    yield* activities.failUnfinishedItems({ kind: range.kind, batchId: range.batchId, first: range.first, count: range.count, reason: failure });
+  }
+  return range.count;
+};
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

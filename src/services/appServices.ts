@@ -1,0 +1,71 @@
+import { getAnalyzerRegistry, type AnalyzerRegistry } from "../analyzers/registry.js";
+import { readSettings, type DocbatchSettings } from "../config/settings.js";
+import { Batches, type BatchRunner } from "../engine/batches.js";
+import { DEFAULT_ENGINE_LIMITS, type EngineDeps } from "../engine/engineDeps.js";
+import { hostShutdown } from "../engine/hostShutdown.js";
+import type { KindRegistry } from "../engine/kindRegistry.js";
+import { RecentBatches } from "../engine/recentBatches.js";
+import { RecentItems } from "../engine/recentItems.js";
+import { createKindRegistry } from "../kinds/registry.js";
+import { clock } from "../shared/clock.js";
+import { createAppStorage, type AppStorage } from "../storage/appStorage.js";
+import { storageUrlPolicy, type StorageUrlPolicy } from "../storage/containerUrl.js";
+import { createSecretBox, type SecretBox } from "../storage/secretBox.js";
+import { TableStatusStore } from "../storage/tableStatusStore.js";
+
+/**
+ * Everything the app's functions need, built once per process from the app settings: the
+ * composition root. Engine, kinds and front doors each take the part they need.
+ */
+export interface AppServices {
+  settings: DocbatchSettings;
+  storage: AppStorage;
+  store: TableStatusStore;
+  urlPolicy: StorageUrlPolicy;
+  /** Seals SAS-bearing URLs at rest; undefined when no encryption key is configured. */
+  secrets?: SecretBox;
+  analyzers: AnalyzerRegistry;
+  kinds: KindRegistry;
+  engine: EngineDeps;
+  now(): Date;
+  /** The use cases, starting orchestrations through `runner`. */
+  batches(runner: BatchRunner): Batches;
+}
+
+let services: AppServices | undefined;
+
+export function getAppServices(): AppServices {
+  services ??= createAppServices();
+  return services;
+}
+
+export function createAppServices(env: NodeJS.ProcessEnv = process.env): AppServices {
+  const settings = readSettings(env);
+  const storage = createAppStorage(env);
+  const now = () => clock.now();
+  const store = new TableStatusStore(storage, { tablePrefix: settings.tablePrefix, now });
+  let built: AppServices | undefined;
+  const kinds = createKindRegistry(() => built!);
+  const engine: EngineDeps = {
+    store,
+    kinds,
+    recentBatches: new RecentBatches(store),
+    recentItems: new RecentItems(store),
+    now,
+    shutdown: hostShutdown.signal,
+    limits: { ...DEFAULT_ENGINE_LIMITS, itemsPerLeaf: settings.documentsPerSubOrchestration },
+  };
+  built = {
+    settings,
+    storage,
+    store,
+    urlPolicy: storageUrlPolicy(settings, storage.accountName),
+    secrets: settings.encryptionKey ? createSecretBox(settings.encryptionKey) : undefined,
+    analyzers: getAnalyzerRegistry(),
+    kinds,
+    engine,
+    now,
+    batches: (runner) => new Batches({ store, runner, now }),
+  };
+  return built;
+}

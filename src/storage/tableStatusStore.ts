@@ -1,0 +1,476 @@
+import { odata, RestError, TableClient, TableTransaction, type TableEntityResult } from "@azure/data-tables";
+import type { BatchRecord, BatchSummary, EngineError, ItemCounts, ItemMetrics, ItemOutcome, ItemRecord, ItemSeed } from "../engine/model.js";
+import { batchMayMove, isFinalItemStatus, LABEL_KEY_PATTERN, METRIC_KEY_PATTERN, NO_ITEMS } from "../engine/statusRules.js";
+import type { FinishItemOptions, ListBatchesOptions, StatusStore, StoredBatch, StoredItem } from "../engine/statusStore.js";
+import type { AppStorage } from "./appStorage.js";
+
+/**
+ * The StatusStore on Table Storage (see src/engine/statusStore.ts for the guarantees).
+ *
+ * - `{prefix}Batches`: one row per batch; PartitionKey = kind, RowKey = batch id. Batch ids sort
+ *   newest first (src/engine/batchIds.ts), so a kind's batches list newest first from one
+ *   partition. Labels are columns `l_<key>`, so listing by one (DI: model id) is a filter.
+ * - `{prefix}Documents` (the items table; its name predates other kinds): PartitionKey = batch
+ *   id. Item rows `d<9-digit index>`; counter shards `c<nn>` holding counts and metric sums
+ *   (`m_<key>`). An item's outcome and its shard change in one entity-group transaction, so
+ *   counts and sums are exact under retries and duplicate deliveries, and a summary reads one
+ *   batch row plus the shards: its cost does not grow with the batch.
+ */
+export const COUNTER_SHARDS = 16;
+const ITEM_ROW_PREFIX = "d";
+const COUNTER_ROW_PREFIX = "c";
+const LABEL_COLUMN = "l_";
+const METRIC_COLUMN = "m_";
+const MAX_CONFLICT_RETRIES = 50;
+const TRANSACTION_SIZE = 100;
+
+export interface TableStatusStoreOptions {
+  tablePrefix: string;
+  now?: () => Date;
+}
+
+type Entity = Record<string, unknown> & { partitionKey: string; rowKey: string };
+interface Shard {
+  counts: ItemCounts;
+  metrics: ItemMetrics;
+  etag: string;
+}
+
+export class TableStatusStore implements StatusStore {
+  private readonly batches: TableClient;
+  private readonly items: TableClient;
+  private ready?: Promise<void>;
+  private readonly now: () => Date;
+  /**
+   * Counter shards as this process last wrote them. Saves the shard read on most items;
+   * a stale entry only costs a 412 and a re-read, never a wrong count.
+   */
+  private readonly shards = new Map<string, Shard>();
+
+  constructor(storage: AppStorage, options: TableStatusStoreOptions) {
+    this.batches = storage.table(`${options.tablePrefix}Batches`);
+    this.items = storage.table(`${options.tablePrefix}Documents`);
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** The batches table, for the one-off reading of rows in an older layout (src/kinds/documentIntelligence/legacyBatches.ts). */
+  get batchTable(): TableClient {
+    return this.batches;
+  }
+
+  /** Creates the tables once per process. */
+  ensureTables(): Promise<void> {
+    this.ready ??= Promise.all([createIfMissing(this.batches), createIfMissing(this.items)]).then(() => undefined);
+    this.ready.catch(() => (this.ready = undefined));
+    return this.ready;
+  }
+
+  async createBatch(batch: BatchRecord): Promise<void> {
+    await this.ensureTables();
+    await this.batches.createEntity(toBatchEntity(batch));
+  }
+
+  async getBatch(kind: string, batchId: string): Promise<StoredBatch | undefined> {
+    await this.ensureTables();
+    try {
+      const entity = await this.batches.getEntity<Entity>(kind, batchId);
+      return { ...fromBatchEntity(entity), etag: entity.etag };
+    } catch (error) {
+      if (isStatus(error, 404)) return undefined;
+      throw error;
+    }
+  }
+
+  async getSummary(kind: string, batchId: string): Promise<BatchSummary | undefined> {
+    const [batch, totals] = await Promise.all([this.getBatch(kind, batchId), this.readCounts(batchId)]);
+    if (!batch) return undefined;
+    const { etag: _etag, ...record } = batch;
+    return { batch: record, ...totals };
+  }
+
+  async updateBatch(
+    kind: string,
+    batchId: string,
+    change: (current: BatchRecord) => Partial<BatchRecord> | undefined,
+  ): Promise<BatchRecord | undefined> {
+    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+      const stored = await this.getBatch(kind, batchId);
+      if (!stored) return undefined;
+      const { etag, ...current } = stored;
+      const patch = change(current);
+      if (!patch) return current;
+      if (patch.status && !batchMayMove(current.status, patch.status)) delete patch.status;
+      const next: BatchRecord = { ...current, ...patch, kind, batchId, updatedAt: this.now().toISOString() };
+      try {
+        await this.batches.updateEntity(toBatchEntity(next), "Replace", { etag });
+        return next;
+      } catch (error) {
+        if (!isStatus(error, 412)) throw error;
+      }
+    }
+    throw new Error(`Batch ${batchId} is being changed by too many writers at once`);
+  }
+
+  async deleteBatch(kind: string, batchId: string): Promise<void> {
+    await this.ensureTables();
+    await ignoreStatus(404, this.batches.deleteEntity(kind, batchId));
+  }
+
+  async listBatches(kind: string, options: ListBatchesOptions): Promise<{ batches: BatchRecord[]; continuationToken?: string }> {
+    await this.ensureTables();
+    let filter = odata`PartitionKey eq ${kind} and deleted eq ${false}`;
+    if (options.after) filter += ` and ${odata`RowKey gt ${options.after}`}`;
+    for (const [key, value] of Object.entries(options.labels ?? {})) filter += ` and ${labelColumn(key)} eq '${value.replaceAll("'", "''")}'`;
+    const pages = this.batches
+      .listEntities<Entity>({ queryOptions: { filter } })
+      .byPage({ maxPageSize: options.maxPageSize, continuationToken: options.continuationToken });
+    const { value } = await pages.next();
+    const page = value ?? [];
+    return { batches: page.map(fromBatchEntity), ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}) };
+  }
+
+  async *listBatchesToPurge(cutoff: Date): AsyncIterable<BatchRecord> {
+    await this.ensureTables();
+    const entities = this.batches.listEntities<Entity>({
+      queryOptions: { filter: odata`completedAt lt ${cutoff} or deleted eq ${true}` },
+    });
+    // Rows without `kind` are in an older layout; their own reader migrates them first.
+    for await (const entity of entities) if (typeof entity.kind === "string") yield fromBatchEntity(entity);
+  }
+
+  async addItems(batchId: string, firstIndex: number, items: readonly ItemSeed[]): Promise<void> {
+    await this.ensureTables();
+    if (firstIndex === 0) await this.createCounters(batchId);
+    const updatedAt = this.now().toISOString();
+    const rows: Entity[] = items.map((item, offset) => ({
+      partitionKey: batchId,
+      rowKey: itemRowKey(firstIndex + offset),
+      index: firstIndex + offset,
+      name: item.name,
+      status: "notStarted",
+      updatedAt,
+      ...(item.data !== undefined ? { data: item.data } : {}),
+    }));
+    for (let start = 0; start < rows.length; start += TRANSACTION_SIZE) {
+      const slice = rows.slice(start, start + TRANSACTION_SIZE);
+      const transaction = new TableTransaction();
+      for (const row of slice) transaction.createEntity(row);
+      try {
+        await this.items.submitTransaction(transaction.actions);
+      } catch (error) {
+        // A re-run of prepare: some rows exist. Create the missing ones and leave the rest as they are.
+        if (!isStatus(error, 409)) throw error;
+        for (const row of slice) await ignoreStatus(409, this.items.createEntity(row));
+      }
+    }
+  }
+
+  private async createCounters(batchId: string): Promise<void> {
+    const transaction = new TableTransaction();
+    for (let shard = 0; shard < COUNTER_SHARDS; shard++) {
+      transaction.createEntity({ partitionKey: batchId, rowKey: counterRowKey(shard), ...NO_ITEMS });
+    }
+    // They are created together, so a conflict means all exist already (a re-run of prepare).
+    await ignoreStatus(409, this.items.submitTransaction(transaction.actions));
+  }
+
+  async readCounts(batchId: string): Promise<{ counts: ItemCounts; metrics: ItemMetrics }> {
+    await this.ensureTables();
+    const counts: ItemCounts = { ...NO_ITEMS };
+    const metrics: ItemMetrics = {};
+    const shards = this.items.listEntities<Entity>({
+      queryOptions: { filter: odata`PartitionKey eq ${batchId} and RowKey ge ${COUNTER_ROW_PREFIX} and RowKey lt ${ITEM_ROW_PREFIX}` },
+    });
+    for await (const entity of shards) {
+      const shard = shardOf(entity);
+      for (const key of Object.keys(counts) as (keyof ItemCounts)[]) counts[key] += shard.counts[key];
+      for (const [key, value] of Object.entries(shard.metrics)) metrics[key] = (metrics[key] ?? 0) + value;
+    }
+    return { counts, metrics };
+  }
+
+  async getItem(batchId: string, index: number): Promise<StoredItem | undefined> {
+    await this.ensureTables();
+    try {
+      const entity = await this.items.getEntity<Entity>(batchId, itemRowKey(index));
+      return { ...fromItemEntity(entity), etag: entity.etag };
+    } catch (error) {
+      if (isStatus(error, 404)) return undefined;
+      throw error;
+    }
+  }
+
+  async *listItemRange(batchId: string, first: number, count: number): AsyncIterable<StoredItem> {
+    await this.ensureTables();
+    const entities = this.items.listEntities<Entity>({
+      queryOptions: { filter: odata`PartitionKey eq ${batchId} and RowKey ge ${itemRowKey(first)} and RowKey lt ${itemRowKey(first + count)}` },
+    });
+    for await (const entity of entities) yield { ...fromItemEntity(entity), etag: entity.etag };
+  }
+
+  async *listItems(batchId: string, options: { pageSize?: number; statuses?: readonly ItemRecord["status"][] } = {}): AsyncIterable<ItemRecord[]> {
+    await this.ensureTables();
+    let filter = odata`PartitionKey eq ${batchId} and RowKey ge ${ITEM_ROW_PREFIX} and RowKey lt ${"e"}`;
+    if (options.statuses?.length) filter += ` and (${options.statuses.map((status) => odata`status eq ${status}`).join(" or ")})`;
+    const pages = this.items.listEntities<Entity>({ queryOptions: { filter } }).byPage({ maxPageSize: options.pageSize ?? 1000 });
+    for await (const page of pages) yield page.map(fromItemEntity);
+  }
+
+  async markItemRunning(batchId: string, index: number, known?: StoredItem): Promise<StoredItem | undefined> {
+    let current = known;
+    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+      current ??= await this.getItem(batchId, index);
+      if (!current || current.status !== "notStarted") return current;
+      const next: ItemRecord = { ...stripEtag(current), status: "running", updatedAt: this.now().toISOString() };
+      try {
+        const response = await this.items.updateEntity(toItemEntity(batchId, next), "Replace", { etag: current.etag });
+        return { ...next, etag: response.etag ?? "" };
+      } catch (error) {
+        if (!isStatus(error, 412)) throw error;
+        current = undefined;
+      }
+    }
+    throw new Error(`Item ${index} of batch ${batchId} is being changed by too many writers at once`);
+  }
+
+  async finishItem(batchId: string, index: number, outcome: ItemOutcome, options: FinishItemOptions = {}): Promise<ItemRecord> {
+    const shardKey = counterRowKey(index % COUNTER_SHARDS);
+    const shardCacheKey = `${batchId}/${shardKey}`;
+    const metrics = checkedMetrics(options.metrics);
+    let guess = options.known;
+    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+      const cachedShard = this.shards.get(shardCacheKey);
+      const [current, shard] = await Promise.all([
+        guess ?? this.getItem(batchId, index),
+        cachedShard ?? this.items.getEntity<Entity>(batchId, shardKey).then((entity) => ({ ...shardOf(entity), etag: entity.etag })),
+      ]);
+      guess = undefined;
+      if (!current) throw new Error(`Item ${index} of batch ${batchId} has no status row`);
+      if (isFinalItemStatus(current.status)) return stripEtag(current);
+      const next: ItemRecord = {
+        ...stripEtag(current),
+        status: outcome,
+        error: options.error,
+        metrics,
+        updatedAt: this.now().toISOString(),
+      };
+      const sums = { ...shard.metrics };
+      for (const [key, value] of Object.entries(metrics ?? {})) sums[key] = (sums[key] ?? 0) + value;
+      const counts = { ...shard.counts, [outcome]: shard.counts[outcome] + 1 };
+      const transaction = new TableTransaction();
+      transaction.updateEntity(toItemEntity(batchId, next), "Replace", { etag: current.etag });
+      transaction.updateEntity(toShardEntity(batchId, shardKey, counts, sums), "Replace", { etag: shard.etag });
+      try {
+        const response = await this.items.submitTransaction(transaction.actions);
+        // Sub-responses come in the order of the actions: [item, shard].
+        const shardEtag = response.subResponses[1]?.etag;
+        this.rememberShard(shardCacheKey, shardEtag ? { counts, metrics: sums, etag: shardEtag } : undefined);
+        return next;
+      } catch (caught) {
+        if (!isStatus(caught, 412) && !isStatus(caught, 409)) throw caught;
+        this.shards.delete(shardCacheKey);
+        if (!cachedShard) await jitter(attempt);
+      }
+    }
+    throw new Error(`Item ${index} of batch ${batchId} could not be recorded: too many concurrent writers`);
+  }
+
+  private rememberShard(key: string, shard: Shard | undefined): void {
+    this.shards.delete(key);
+    if (!shard) return;
+    this.shards.set(key, shard);
+    if (this.shards.size > 4096) this.shards.delete(this.shards.keys().next().value!);
+  }
+
+  async deleteItems(batchId: string): Promise<number> {
+    await this.ensureTables();
+    let deleted = 0;
+    const keys = this.items
+      .listEntities({ queryOptions: { filter: odata`PartitionKey eq ${batchId}`, select: ["RowKey"] } })
+      .byPage({ maxPageSize: 1000 });
+    for await (const page of keys) {
+      for (let start = 0; start < page.length; start += TRANSACTION_SIZE) {
+        const transaction = new TableTransaction();
+        for (const entity of page.slice(start, start + TRANSACTION_SIZE)) transaction.deleteEntity(batchId, entity.rowKey!);
+        await this.items.submitTransaction(transaction.actions);
+        deleted += Math.min(TRANSACTION_SIZE, page.length - start);
+      }
+    }
+    for (const key of [...this.shards.keys()]) if (key.startsWith(`${batchId}/`)) this.shards.delete(key);
+    return deleted;
+  }
+}
+
+export function itemRowKey(index: number): string {
+  return `${ITEM_ROW_PREFIX}${String(index).padStart(9, "0")}`;
+}
+
+function counterRowKey(shard: number): string {
+  return `${COUNTER_ROW_PREFIX}${String(shard).padStart(2, "0")}`;
+}
+
+function labelColumn(key: string): string {
+  if (!LABEL_KEY_PATTERN.test(key)) throw new Error(`Label key '${key}' must match ${LABEL_KEY_PATTERN.source}`);
+  return `${LABEL_COLUMN}${key}`;
+}
+
+function checkedMetrics(metrics: ItemMetrics | undefined): ItemMetrics | undefined {
+  if (!metrics) return undefined;
+  for (const [key, value] of Object.entries(metrics)) {
+    if (!METRIC_KEY_PATTERN.test(key)) throw new Error(`Metric key '${key}' must match ${METRIC_KEY_PATTERN.source}`);
+    if (!Number.isFinite(value)) throw new Error(`Metric '${key}' must be a finite number`);
+  }
+  return metrics;
+}
+
+function toBatchEntity(batch: BatchRecord): Entity {
+  const entity: Entity = {
+    partitionKey: batch.kind,
+    rowKey: batch.batchId,
+    kind: batch.kind,
+    batchId: batch.batchId,
+    status: batch.status,
+    createdAt: batch.createdAt,
+    updatedAt: batch.updatedAt,
+    cancelRequested: batch.cancelRequested,
+    deleted: batch.deleted,
+    spec: batch.spec,
+  };
+  // A Date column, so the purge can filter on it.
+  if (batch.completedAt) entity.completedAt = new Date(batch.completedAt);
+  if (batch.itemCount !== undefined) entity.itemCount = batch.itemCount;
+  if (batch.itemsPerLeaf !== undefined) entity.itemsPerLeaf = batch.itemsPerLeaf;
+  if (batch.maxConcurrency !== undefined) entity.maxConcurrency = batch.maxConcurrency;
+  if (batch.error) entity.errorJson = JSON.stringify(batch.error);
+  for (const [key, value] of Object.entries(batch.labels ?? {})) entity[labelColumn(key)] = value;
+  return entity;
+}
+
+function fromBatchEntity(entity: TableEntityResult<Entity>): BatchRecord {
+  const labels: Record<string, string> = {};
+  for (const [column, value] of Object.entries(entity)) {
+    if (column.startsWith(LABEL_COLUMN) && typeof value === "string") labels[column.slice(LABEL_COLUMN.length)] = value;
+  }
+  const completedAt = entity.completedAt;
+  return {
+    kind: entity.kind as string,
+    batchId: entity.batchId as string,
+    status: entity.status as BatchRecord["status"],
+    createdAt: entity.createdAt as string,
+    updatedAt: entity.updatedAt as string,
+    ...(completedAt ? { completedAt: new Date(completedAt as Date | string).toISOString() } : {}),
+    ...(typeof entity.itemCount === "number" ? { itemCount: entity.itemCount } : {}),
+    ...(typeof entity.itemsPerLeaf === "number" ? { itemsPerLeaf: entity.itemsPerLeaf } : {}),
+    ...(typeof entity.maxConcurrency === "number" ? { maxConcurrency: entity.maxConcurrency } : {}),
+    cancelRequested: entity.cancelRequested === true,
+    deleted: entity.deleted === true,
+    ...(typeof entity.errorJson === "string" ? { error: parseError(entity.errorJson) } : {}),
+    spec: (entity.spec as string | undefined) ?? "{}",
+    ...(Object.keys(labels).length ? { labels } : {}),
+  };
+}
+
+function toItemEntity(batchId: string, item: ItemRecord): Entity {
+  const entity: Entity = {
+    partitionKey: batchId,
+    rowKey: itemRowKey(item.index),
+    index: item.index,
+    name: item.name,
+    status: item.status,
+    updatedAt: item.updatedAt,
+  };
+  if (item.data !== undefined) entity.data = item.data;
+  if (item.error) entity.errorJson = JSON.stringify(item.error);
+  for (const [key, value] of Object.entries(item.metrics ?? {})) entity[`${METRIC_COLUMN}${key}`] = value;
+  return entity;
+}
+
+function fromItemEntity(entity: Entity): ItemRecord {
+  const metrics = metricsOf(entity);
+  return {
+    index: entity.index as number,
+    name: entity.name as string,
+    status: entity.status as ItemRecord["status"],
+    // Rows written before the engine carried `updatedDateTime`.
+    updatedAt: (entity.updatedAt ?? entity.updatedDateTime) as string,
+    ...(typeof entity.errorJson === "string" ? { error: parseError(entity.errorJson) } : {}),
+    ...(typeof entity.data === "string" ? { data: entity.data } : {}),
+    ...(Object.keys(metrics).length ? { metrics } : {}),
+  };
+}
+
+function toShardEntity(batchId: string, rowKey: string, counts: ItemCounts, metrics: ItemMetrics): Entity {
+  const entity: Entity = { partitionKey: batchId, rowKey, ...counts };
+  for (const [key, value] of Object.entries(metrics)) entity[`${METRIC_COLUMN}${key}`] = value;
+  return entity;
+}
+
+function shardOf(entity: Record<string, unknown>): { counts: ItemCounts; metrics: ItemMetrics } {
+  return {
+    counts: {
+      succeeded: Number(entity.succeeded ?? 0),
+      failed: Number(entity.failed ?? 0),
+      skipped: Number(entity.skipped ?? 0),
+      canceled: Number(entity.canceled ?? 0),
+    },
+    metrics: metricsOf(entity),
+  };
+}
+
+function metricsOf(entity: Record<string, unknown>): ItemMetrics {
+  const metrics: ItemMetrics = {};
+  for (const [column, value] of Object.entries(entity)) {
+    if (column.startsWith(METRIC_COLUMN) && typeof value === "number") metrics[column.slice(METRIC_COLUMN.length)] = value;
+  }
+  return metrics;
+}
+
+/**
+ * Errors are stored as EngineError `{ code, message, details? }`. Rows written before the engine
+ * hold DI's error body (`target`, `innererror`, a `details` array at the top): those fields are
+ * read back into `details`, which is where the DI kind keeps them now.
+ */
+export function parseError(json: string): EngineError {
+  const { code, message, ...rest } = JSON.parse(json) as Record<string, unknown>;
+  const details = rest.details;
+  const current = Object.keys(rest).length === 0 || (Object.keys(rest).length === 1 && isPlainObject(details));
+  return {
+    code: String(code),
+    message: String(message),
+    ...(current ? (isPlainObject(details) ? { details } : {}) : { details: rest }),
+  };
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function stripEtag<T extends { etag: string }>(row: T): Omit<T, "etag"> {
+  const { etag: _etag, ...rest } = row;
+  return rest;
+}
+
+async function createIfMissing(table: TableClient): Promise<void> {
+  try {
+    await table.createTable();
+  } catch (error) {
+    if (!isStatus(error, 409)) throw error;
+  }
+}
+
+export function isStatus(error: unknown, status: number): boolean {
+  return error instanceof RestError ? error.statusCode === status : (error as { statusCode?: number })?.statusCode === status;
+}
+
+async function ignoreStatus(status: number, promise: Promise<unknown>): Promise<void> {
+  try {
+    await promise;
+  } catch (error) {
+    if (!isStatus(error, status)) throw error;
+  }
+}
+
+function jitter(attempt: number): Promise<void> {
+  const ms = Math.random() * Math.min(200, 5 * 2 ** Math.min(attempt, 6));
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,166 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { newBatchId } from "../../src/engine/batchIds.js";
+import type { BatchRecord, ItemRecord } from "../../src/engine/model.js";
+import type { StatusStore } from "../../src/engine/statusStore.js";
+
+/** The guarantees of src/engine/statusStore.ts, run against every StatusStore (table and in-memory). */
+export function statusStoreContract(name: string, open: () => Promise<{ store: StatusStore; close(): Promise<void> }>): void {
+  describe(`StatusStore contract: ${name}`, () => {
+    let store: StatusStore;
+    let close: () => Promise<void>;
+    let created = 0;
+    before(async () => ({ store, close } = await open()));
+    after(async () => close?.());
+
+    function batch(overrides: Partial<BatchRecord> = {}): BatchRecord {
+      // Distinct milliseconds, so "newest first" has one right answer.
+      const createdAt = new Date(Date.UTC(2026, 0, 1) + created++ * 1000);
+      return {
+        kind: "contract",
+        batchId: newBatchId(createdAt),
+        status: "notStarted",
+        createdAt: createdAt.toISOString(),
+        updatedAt: createdAt.toISOString(),
+        cancelRequested: false,
+        deleted: false,
+        spec: JSON.stringify({ any: "thing" }),
+        ...overrides,
+      };
+    }
+
+    async function allItems(batchId: string, statuses?: ItemRecord["status"][]): Promise<ItemRecord[]> {
+      const items: ItemRecord[] = [];
+      for await (const page of store.listItems(batchId, { pageSize: 3, ...(statuses ? { statuses } : {}) })) items.push(...page);
+      return items;
+    }
+
+    test("a batch is created once, read back as written, and missing ones are undefined", async () => {
+      const b = batch({ labels: { modelId: "m1" }, maxConcurrency: 3 });
+      await store.createBatch(b);
+      await assert.rejects(store.createBatch(b));
+      const read = await store.getBatch(b.kind, b.batchId);
+      assert.ok(read?.etag);
+      const { etag: _etag, ...record } = read!;
+      assert.deepEqual(record, b);
+      assert.equal(await store.getBatch(b.kind, newBatchId()), undefined);
+      assert.equal(await store.getBatch("otherKind", b.batchId), undefined);
+      assert.equal(await store.updateBatch(b.kind, newBatchId(), () => ({ status: "processing" })), undefined);
+    });
+
+    test("status moves forward only, and a final status is never replaced", async () => {
+      const b = batch();
+      await store.createBatch(b);
+      assert.equal((await store.updateBatch(b.kind, b.batchId, () => ({ status: "processing" })))?.status, "processing");
+      assert.equal((await store.updateBatch(b.kind, b.batchId, () => ({ status: "preparing" })))?.status, "processing");
+      assert.equal((await store.updateBatch(b.kind, b.batchId, () => ({ status: "canceled", completedAt: b.createdAt })))?.status, "canceled");
+      const after = await store.updateBatch(b.kind, b.batchId, () => ({ status: "succeeded", itemCount: 4 }));
+      assert.equal(after?.status, "canceled");
+      assert.equal(after?.itemCount, 4, "other fields of the same change still apply");
+      assert.equal((await store.getBatch(b.kind, b.batchId))?.status, "canceled");
+    });
+
+    test("concurrent read-modify-writes all apply", async () => {
+      const b = batch({ itemCount: 0 });
+      await store.createBatch(b);
+      await Promise.all(Array.from({ length: 8 }, () => store.updateBatch(b.kind, b.batchId, (current) => ({ itemCount: (current.itemCount ?? 0) + 1 }))));
+      assert.equal((await store.getBatch(b.kind, b.batchId))?.itemCount, 8);
+    });
+
+    test("a kind's batches list newest first, a page at a time, by label, without deleted ones", async () => {
+      const kind = `list${created}`;
+      const batches = Array.from({ length: 5 }, (_, i) => batch({ kind, labels: { modelId: i % 2 ? "odd" : "even" } }));
+      for (const b of batches) await store.createBatch(b);
+      await store.createBatch(batch({ kind: `${kind}x` }));
+      await store.updateBatch(kind, batches[0].batchId, () => ({ deleted: true }));
+      const newestFirst = batches.slice(1).reverse().map((b) => b.batchId);
+
+      const seen: string[] = [];
+      let continuationToken: string | undefined;
+      do {
+        const page = await store.listBatches(kind, { maxPageSize: 3, ...(continuationToken ? { continuationToken } : {}) });
+        assert.ok(page.batches.length <= 3);
+        seen.push(...page.batches.map((b) => b.batchId));
+        continuationToken = page.continuationToken;
+      } while (continuationToken);
+      assert.deepEqual(seen, newestFirst);
+
+      const after = await store.listBatches(kind, { maxPageSize: 10, after: newestFirst[1] });
+      assert.deepEqual(after.batches.map((b) => b.batchId), newestFirst.slice(2));
+      const even = await store.listBatches(kind, { maxPageSize: 10, labels: { modelId: "even" } });
+      assert.deepEqual(even.batches.map((b) => b.batchId), [batches[4].batchId, batches[2].batchId]);
+    });
+
+    test("items are added idempotently; a settled item is never reset", async () => {
+      const b = batch();
+      await store.createBatch(b);
+      await store.addItems(b.batchId, 0, [{ name: "a" }, { name: "b", data: '{"line":2}' }]);
+      await store.addItems(b.batchId, 2, [{ name: "c" }]);
+      await store.finishItem(b.batchId, 0, "succeeded");
+      await store.addItems(b.batchId, 0, [{ name: "a" }, { name: "b", data: '{"line":2}' }]);
+      const items = await allItems(b.batchId);
+      assert.deepEqual(items.map((i) => [i.index, i.name, i.status, i.data]), [
+        [0, "a", "succeeded", undefined],
+        [1, "b", "notStarted", '{"line":2}'],
+        [2, "c", "notStarted", undefined],
+      ]);
+      assert.deepEqual((await store.readCounts(b.batchId)).counts, { succeeded: 1, failed: 0, skipped: 0, canceled: 0 });
+    });
+
+    test("an outcome and its metrics count once under duplicate delivery; the summary has both", async () => {
+      const b = batch();
+      await store.createBatch(b);
+      await store.addItems(b.batchId, 0, Array.from({ length: 20 }, (_, i) => ({ name: `item-${i}` })));
+      await Promise.all(
+        Array.from({ length: 60 }, (_, n) => {
+          const index = n % 20;
+          return index === 3
+            ? store.finishItem(b.batchId, index, "failed", { error: { code: "Bad", message: "bad input", details: { line: 4 } } })
+            : store.finishItem(b.batchId, index, "succeeded", { metrics: { tokens: 10, calls: 1 } });
+        }),
+      );
+      const summary = await store.getSummary(b.kind, b.batchId);
+      assert.deepEqual(summary?.counts, { succeeded: 19, failed: 1, skipped: 0, canceled: 0 });
+      assert.deepEqual(summary?.metrics, { tokens: 190, calls: 19 });
+      assert.equal(summary?.batch.batchId, b.batchId);
+      const failed = await allItems(b.batchId, ["failed"]);
+      assert.deepEqual(failed.map((i) => [i.index, i.error]), [[3, { code: "Bad", message: "bad input", details: { line: 4 } }]]);
+      const first = await store.getItem(b.batchId, 0);
+      assert.deepEqual(first?.metrics, { tokens: 10, calls: 1 });
+      const again = await store.finishItem(b.batchId, 3, "succeeded");
+      assert.equal(again.status, "failed", "the earlier record is returned");
+    });
+
+    test("running is recorded once and never over a settled item; ranges list in index order", async () => {
+      const b = batch();
+      await store.createBatch(b);
+      await store.addItems(b.batchId, 0, Array.from({ length: 6 }, (_, i) => ({ name: `r${i}` })));
+      assert.equal((await store.markItemRunning(b.batchId, 1))?.status, "running");
+      assert.equal((await store.markItemRunning(b.batchId, 1))?.status, "running");
+      const known = await store.getItem(b.batchId, 2);
+      await store.finishItem(b.batchId, 2, "skipped", { known });
+      assert.equal((await store.markItemRunning(b.batchId, 2))?.status, "skipped");
+      const range: number[] = [];
+      for await (const item of store.listItemRange(b.batchId, 1, 3)) range.push(item.index);
+      assert.deepEqual(range, [1, 2, 3]);
+      const done = await store.finishItem(b.batchId, 1, "succeeded", { known: await store.getItem(b.batchId, 1) });
+      assert.equal(done.status, "succeeded");
+    });
+
+    test("deleting a batch's items leaves no rows and zero counts", async () => {
+      const b = batch({ status: "succeeded", completedAt: new Date(0).toISOString() });
+      await store.createBatch(b);
+      await store.addItems(b.batchId, 0, [{ name: "x" }, { name: "y" }]);
+      await store.finishItem(b.batchId, 0, "succeeded", { metrics: { tokens: 3 } });
+      assert.ok((await store.deleteItems(b.batchId)) >= 2);
+      assert.deepEqual(await allItems(b.batchId), []);
+      assert.deepEqual(await store.readCounts(b.batchId), { counts: { succeeded: 0, failed: 0, skipped: 0, canceled: 0 }, metrics: {} });
+      const due: string[] = [];
+      for await (const found of store.listBatchesToPurge(new Date(1000))) due.push(found.batchId);
+      assert.ok(due.includes(b.batchId));
+      await store.deleteBatch(b.kind, b.batchId);
+      await store.deleteBatch(b.kind, b.batchId);
+      assert.equal(await store.getBatch(b.kind, b.batchId), undefined);
+    });
+  });
+}
