@@ -8,12 +8,27 @@ import { setMaxListeners } from "node:events";
 const controller = new AbortController();
 // Every item in flight listens to it.
 setMaxListeners(0, controller.signal);
+const active = new Set<Promise<unknown>>();
 
 export const hostShutdown = {
   signal: controller.signal,
   /** Called by the appTerminate hook (src/functions/lifecycle.ts) before analyzers close. */
   begin(): void {
     if (!controller.signal.aborted) controller.abort(new HostShutdownError());
+  },
+  /** Item work of this process, so shutdown can wait until it has let go of analyzers and storage. */
+  track<T>(work: Promise<T>): Promise<T> {
+    active.add(work);
+    const done = () => active.delete(work);
+    work.then(done, done);
+    return work;
+  },
+  /** Resolves when all tracked work has ended, or after `timeoutMs`. */
+  async drained(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    await Promise.race([Promise.allSettled([...active]), timeout]);
+    clearTimeout(timer);
   },
 };
 

@@ -1,6 +1,6 @@
 import type { BatchKind, ItemResult } from "./batchKind.js";
 import type { EngineDeps } from "./engineDeps.js";
-import { HostShutdownError } from "./hostShutdown.js";
+import { hostShutdown, HostShutdownError } from "./hostShutdown.js";
 import { ItemError } from "./itemError.js";
 import type { BatchRecord, EngineError, ItemStatus } from "./model.js";
 import type { ItemGroup } from "./refs.js";
@@ -20,11 +20,12 @@ export async function processItems(group: ItemGroup, deps: EngineDeps): Promise<
   const batch = await deps.recentBatches.get(group.kind, group.batchId);
   const indexes = Array.from({ length: group.count }, (_, offset) => group.index + offset);
   if (!batch || batch.deleted) return indexes.map(() => "canceled"); // deleted or purged while queued
-  return Promise.all(indexes.map((index) => processItem(kind, batch, index, deps)));
+  return hostShutdown.track(Promise.all(indexes.map((index) => processItem(kind, batch, index, deps))));
 }
 
 async function processItem(kind: BatchKind, batch: BatchRecord, index: number, deps: EngineDeps): Promise<ItemStatus> {
   const { store } = deps;
+  if (deps.shutdown.aborted) throw new HostShutdownError();
   let item = await deps.recentItems.get(batch.batchId, index);
   if (!item) throw new Error(`Batch ${batch.batchId} has no item ${index}`);
   if (isFinalItemStatus(item.status)) return item.status;
@@ -84,7 +85,8 @@ async function withTimeLimit<T>(ms: number, shutdown: AbortSignal, work: (signal
       controller.abort(shutdown.reason);
       reject(new HostShutdownError());
     };
-    shutdown.addEventListener("abort", onShutdown, { once: true });
+    if (shutdown.aborted) onShutdown();
+    else shutdown.addEventListener("abort", onShutdown, { once: true });
   });
   try {
     return await Promise.race([work(controller.signal), limit]);

@@ -7,7 +7,7 @@ import * as df from "durable-functions";
  */
 export const RetryProfiles = {
   storage: () => retry({ firstMs: 2_000, attempts: 6, maxIntervalMs: 60_000 }),
-  finalize: () => retry({ firstMs: 5_000, attempts: 8, maxIntervalMs: 300_000 }),
+  finalize: () => retry({ firstMs: 1_000, attempts: 10, maxIntervalMs: 300_000 }),
 } as const;
 
 export type RetryProfile = keyof typeof RetryProfiles;
