@@ -17,6 +17,16 @@ if (!process.argv.includes("--no-build")) {
   if (build.status !== 0) console.error("\nType errors above: the tests run anyway (CI fails on them).\n");
 }
 
+// The Python clients' tests need their virtual environment; build it on a fresh machine so that
+// `npm test` alone works. When it cannot be built (no Python, no PyPI), the other tests still run
+// and the Python ones fail saying how to fix it.
+const { ensurePythonEnv } = await import("./setup-python.mjs");
+try {
+  ensurePythonEnv();
+} catch (error) {
+  console.error(`\nPython test environment not built: ${error instanceof Error ? error.message : error}\n`);
+}
+
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith("--"));
 const roots = (wanted.length ? wanted : ["test"]).map((p) => path.join("dist", p.replace(/\.ts$/, ".js")));
 const files = roots.flatMap((p) => collect(p)).sort();
