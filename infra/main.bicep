@@ -102,6 +102,20 @@ param existingDocumentIntelligenceResourceId string = ''
 @description('Region of a new Document Intelligence account; empty: same as location.')
 param documentIntelligenceLocation string = ''
 
+// ---- LLM upstream (OpenAI Batch front door, LLM extraction) -------------------------------
+
+@description('DOCBATCH_LLM_ENDPOINT: base URL of an OpenAI-compatible upstream including /v1. Empty: none.')
+param llmEndpoint string = ''
+
+@description('DOCBATCH_LLM_MODELS: comma-separated model or deployment names the upstream serves; * for any.')
+param llmModels string = '*'
+
+@description('DOCBATCH_LLM_REQUESTS_PER_MINUTE: the upstream deployment\'s requests per minute.')
+param llmRequestsPerMinute int = 360
+
+@description('DOCBATCH_LLM_TOKENS_PER_MINUTE: the upstream deployment\'s tokens per minute.')
+param llmTokensPerMinute int = 60000
+
 // ---- Networking ---------------------------------------------------------------------------
 
 @description('Put storage behind private endpoints in a new virtual network and integrate the app with it.')
@@ -262,6 +276,13 @@ var docbatchSettings = {
   DOCUMENT_INTELLIGENCE_REQUESTS_PER_SECOND: '15'
   DOCUMENT_INTELLIGENCE_PREFER_CLOUD_READ: 'false'
 }
+// No DOCBATCH_LLM_API_KEY: an Azure OpenAI upstream is reached with the app's managed identity.
+var llmSettings = {
+  DOCBATCH_LLM_ENDPOINT: llmEndpoint
+  DOCBATCH_LLM_MODELS: llmModels
+  DOCBATCH_LLM_REQUESTS_PER_MINUTE: string(llmRequestsPerMinute)
+  DOCBATCH_LLM_TOKENS_PER_MINUTE: string(llmTokensPerMinute)
+}
 var documentIntelligenceSettings = documentIntelligenceMode == 'none'
   ? {}
   : {
@@ -289,7 +310,7 @@ module functionApp 'app/functionApp.bicep' = {
     maximumInstanceCount: maximumInstanceCount
     subnetId: vnetEnabled ? network!.outputs.appSubnetId : ''
     durableTaskSchedulerEndpoint: useScheduler ? scheduler!.outputs.endpoint : ''
-    appSettings: union(docbatchSettings, documentIntelligenceSettings, extraAppSettings)
+    appSettings: union(docbatchSettings, documentIntelligenceSettings, llmSettings, extraAppSettings)
   }
   // Key Vault references and identity-based storage resolve only once the roles exist.
   dependsOn: [

@@ -39,6 +39,11 @@ export const settingCatalogue: readonly SettingDescription[] = [
   { name: "DOCUMENT_INTELLIGENCE_KEY", description: "Key for that endpoint. Unset: the managed identity is used." },
   { name: "DOCUMENT_INTELLIGENCE_REQUESTS_PER_SECOND", default: "15", description: "Request rate to Document Intelligence for the whole app." },
   { name: "DOCUMENT_INTELLIGENCE_PREFER_CLOUD_READ", default: "false", description: "Send prebuilt-read to Document Intelligence instead of the offline reader." },
+  { name: "DOCBATCH_LLM_ENDPOINT", description: "Base URL of the OpenAI-compatible upstream that runs LLM requests, including `/v1` (e.g. `https://<resource>.openai.azure.com/openai/v1`, `http://127.0.0.1:11434/v1`). Unset: no LLM upstream." },
+  { name: "DOCBATCH_LLM_API_KEY", description: "Key for that upstream (`api-key` header for Azure endpoints, `Authorization: Bearer` otherwise). Unset with an Azure endpoint: the managed identity's token." },
+  { name: "DOCBATCH_LLM_MODELS", default: "*", description: "Comma-separated model (Azure: deployment) names the upstream serves; `*` for any." },
+  { name: "DOCBATCH_LLM_REQUESTS_PER_MINUTE", default: "360", description: "Requests per minute the whole app sends to the upstream, spread evenly (Azure: the deployment's RPM)." },
+  { name: "DOCBATCH_LLM_TOKENS_PER_MINUTE", default: "60000", description: "Tokens per minute the whole app sends to the upstream, estimated before sending (Azure: the deployment's TPM)." },
 ];
 
 const csv = z
@@ -69,6 +74,11 @@ const settingsSchema = z.object({
   DOCUMENT_INTELLIGENCE_KEY: z.string().optional(),
   DOCUMENT_INTELLIGENCE_REQUESTS_PER_SECOND: z.coerce.number().positive().optional().transform((v) => v ?? 15),
   DOCUMENT_INTELLIGENCE_PREFER_CLOUD_READ: bool,
+  DOCBATCH_LLM_ENDPOINT: z.string().url().optional(),
+  DOCBATCH_LLM_API_KEY: z.string().optional(),
+  DOCBATCH_LLM_MODELS: z.string().optional().transform((v) => (v ?? "*").split(",").map((m) => m.trim()).filter(Boolean)),
+  DOCBATCH_LLM_REQUESTS_PER_MINUTE: z.coerce.number().positive().optional().transform((v) => v ?? 360),
+  DOCBATCH_LLM_TOKENS_PER_MINUTE: z.coerce.number().positive().optional().transform((v) => v ?? 60_000),
 });
 
 export type DocbatchSettings = ReturnType<typeof readSettings>;
@@ -103,5 +113,19 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env) {
           preferCloudRead: s.DOCUMENT_INTELLIGENCE_PREFER_CLOUD_READ,
         }
       : undefined,
+    llmUpstreams: s.DOCBATCH_LLM_ENDPOINT
+      ? [
+          {
+            endpoint: s.DOCBATCH_LLM_ENDPOINT,
+            apiKey: s.DOCBATCH_LLM_API_KEY,
+            models: s.DOCBATCH_LLM_MODELS,
+            requestsPerMinute: s.DOCBATCH_LLM_REQUESTS_PER_MINUTE,
+            tokensPerMinute: s.DOCBATCH_LLM_TOKENS_PER_MINUTE,
+          },
+        ]
+      : [],
   };
 }
+
+/** One OpenAI-compatible upstream as configured (see src/llm/upstream.ts). */
+export type LlmUpstreamSettings = DocbatchSettings["llmUpstreams"][number];

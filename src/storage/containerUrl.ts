@@ -1,4 +1,5 @@
 import { BlockList, isIP } from "node:net";
+import { isLoopbackHost } from "../shared/loopback.js";
 
 /**
  * Decides whether a caller-supplied container URL may be used, before any request leaves the app.
@@ -56,7 +57,6 @@ export function storageUrlPolicy(
 const BLOB_HOST = /^([a-z0-9]{3,24})\.(?:blob\.core\.windows\.net|blob\.core\.usgovcloudapi\.net|blob\.core\.chinacloudapi\.cn|z[0-9]+\.blob\.storage\.azure\.net)$/;
 // Same account suffixes but another service: worth a precise hint.
 const OTHER_STORAGE_SERVICE = /^[a-z0-9]{3,24}\.(dfs|file|queue|table|web)\.core\.(windows\.net|usgovcloudapi\.net|chinacloudapi\.cn)$/;
-const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
 const ACCOUNT_NAME = /^[a-z0-9]{3,24}$/;
 // 3-63 chars, lowercase letters, digits and single hyphens, starting and ending with a letter or digit.
 const CONTAINER_NAME = /^(?=.{3,63}$)[a-z0-9]+(?:-[a-z0-9]+)*$/;
@@ -107,7 +107,7 @@ export function parseContainerUrl(raw: string, policy: StorageUrlPolicy, target:
     if (url.port) refuse("ForbiddenHost", `'${shown}' names port ${url.port}; Azure Blob Storage is reached on the default https port, remove ':${url.port}'.`);
     accountName = blobHost[1];
     serviceUrl = `https://${host}`;
-  } else if (LOOPBACK_HOSTS.has(host)) {
+  } else if (isLoopbackHost(host)) {
     if (!policy.allowLoopbackHttp) {
       refuse("ForbiddenHost", `'${shown}' points at this machine (${host}); loopback storage (Azurite) is accepted only in local development (DOCBATCH_ALLOW_LOOPBACK_HTTP=true).`);
     }

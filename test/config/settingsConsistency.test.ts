@@ -27,6 +27,7 @@ const optionalInAzure: Record<string, string> = {
   AzureWebJobsStorage: "a connection string carries the account key; Azure uses the identity-based AzureWebJobsStorage__* settings",
   DOCBATCH_OCR_WORKERS: "defaults to the instance's core count, which follows the chosen Flex instance memory",
   DOCUMENT_INTELLIGENCE_KEY: "the app's managed identity holds Cognitive Services User on the account; no key is stored",
+  DOCBATCH_LLM_API_KEY: "an Azure OpenAI upstream is reached with the managed identity (Cognitive Services OpenAI User); a key for another upstream goes in as a Key Vault reference through extraAppSettings",
 };
 
 /** Identity-based host storage settings only make sense in Azure, not with Azurite. */

@@ -3,14 +3,9 @@
  * 1/rate seconds apart, and a 429's Retry-After pauses everyone, not only the request that got it.
  */
 
-/** Reading the time and waiting: the system's by default, a virtual one in tests. */
-export interface Clock {
-  now(): number;
-  /** Resolves after `ms`; rejects with the signal's reason if it aborts first. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
+import { systemClock, type Clock } from "../../shared/waitClock.js";
 
-export const systemClock: Clock = { now: () => Date.now(), sleep };
+export { sleep, systemClock, type Clock } from "../../shared/waitClock.js";
 
 export class RateLimiter {
   private nextSlot = 0;
@@ -38,19 +33,4 @@ export class RateLimiter {
   pause(ms: number): void {
     this.pausedUntil = Math.max(this.pausedUntil, this.clock.now() + ms);
   }
-}
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
