@@ -5,6 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { startAzurite } from "./azurite.js";
+import { DEFAULT_LOCAL_DATA_DIR, removeEndpointsFile, writeEndpointsFile } from "./endpointsFile.js";
 import { localSecrets } from "./localSettings.js";
 import { startLocalHost, type LogEntry } from "./index.js";
 
@@ -47,16 +48,21 @@ try {
   throw error;
 }
 
-process.stdout.write(
-  `DOCBATCH_URL=${host.url}\n` +
-    `DOCBATCH_KEY=${secrets.DOCBATCH_API_KEYS.split(",")[0].trim()}\n` +
-    `AZURE_STORAGE_CONNECTION_STRING=${azurite.connectionString}\n`,
-);
+const endpoints = {
+  DOCBATCH_URL: host.url,
+  DOCBATCH_KEY: secrets.DOCBATCH_API_KEYS.split(",")[0].trim(),
+  AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
+};
+process.stdout.write(Object.entries(endpoints).map(([name, value]) => `${name}=${value}\n`).join(""));
+// For `npx docbatch` in another terminal (cli/connection.ts reads it).
+const endpointsDir = dataDir ?? DEFAULT_LOCAL_DATA_DIR;
+writeEndpointsFile(endpointsDir, endpoints);
 
 let stopping = false;
 async function stop(): Promise<void> {
   if (stopping) return;
   stopping = true;
+  removeEndpointsFile(endpointsDir);
   await host.close();
   await azurite.stop();
   process.exit(0);

@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+// `docbatch`: the command-line client (bin/docbatch.mjs runs this compiled file).
+import { Command, InvalidArgumentError, Option } from "commander";
+import { analyze } from "./commands/analyze.js";
+import { cancel, list, status } from "./commands/batches.js";
+import { ExitCode, ServiceError, UsageError } from "./exitCodes.js";
+
+const program = new Command("docbatch")
+  .description("Run document batches on docbatch: analyze a folder, follow progress, get the results.")
+  .showHelpAfterError()
+  .addHelpText(
+    "after",
+    `
+docbatch is found through DOCBATCH_URL and DOCBATCH_KEY (and AZURE_STORAGE_CONNECTION_STRING to upload
+local folders), or else through the data folder of a running \`npm run local\` (--data, DOCBATCH_DATA,
+default .local-data/ of this repo).
+
+Exit codes: 0 all documents succeeded or were skipped, 2 some documents failed, 3 the batch failed or
+was canceled, 1 usage or service errors, 130 interrupted (Ctrl-C).`,
+  );
+
+const jsonOption = () => new Option("--json", "print one JSON document on stdout and no progress");
+const dataOption = () => new Option("--data <dir>", "data folder of `npm run local` to read its endpoints from");
+
+program
+  .command("analyze")
+  .description("analyze every document of a local folder (uploaded first) or of a container URL")
+  .argument("<source>", "a folder of documents, or a container URL (with a SAS docbatch can read)")
+  .option("--model <id>", "Document Intelligence model", "prebuilt-read")
+  .option("--out <dir>", "download the .ocr.json results here, mirroring the source folder")
+  .option("--prefix <prefix>", "container URL: analyze only blobs under this prefix; folder: upload under it (default documents/)")
+  .option("--overwrite", "analyze again documents whose result already exists (default: skip them)")
+  .option("--container <name>", "folder: upload into this container (default: a new one per run)")
+  .option("--results <containerUrl>", "container URL: write results to this container (default: the source container)")
+  .option("--result-prefix <prefix>", "where in the result container results go (default results/ next to the documents)")
+  .option("--cancel-on-exit", "cancel the batch on Ctrl-C instead of leaving it running")
+  .addOption(jsonOption())
+  .addOption(dataOption())
+  .action(async (source: string, options) => finish(await analyze(source, options)));
+
+program
+  .command("list")
+  .description("the newest batches of every front door")
+  .option("--limit <n>", "how many", positiveInteger, 20)
+  .addOption(jsonOption())
+  .addOption(dataOption())
+  .action(async (options) => finish(await list(options)));
+
+program
+  .command("status")
+  .description("a batch's status, counts and failed items")
+  .argument("<id>", "batch id (any front door)")
+  .addOption(jsonOption())
+  .addOption(dataOption())
+  .action(async (id: string, options) => finish(await status(id, options)));
+
+program
+  .command("cancel")
+  .description("cancel a running batch")
+  .argument("<id>", "batch id (any front door)")
+  .addOption(jsonOption())
+  .addOption(dataOption())
+  .action(async (id: string, options) => finish(await cancel(id, options)));
+
+function positiveInteger(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError("must be a whole number above 0");
+  return number;
+}
+
+function finish(code: ExitCode): never {
+  process.exit(code);
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  process.stderr.write(`docbatch: ${describe(error)}\n`);
+  process.exit(ExitCode.error);
+}
+
+function describe(error: unknown): string {
+  if (error instanceof UsageError || error instanceof ServiceError) return error.message;
+  const code = (error as { code?: string; cause?: { code?: string } })?.code ?? (error as { cause?: { code?: string } })?.cause?.code;
+  if (code === "ECONNREFUSED" || code === "ENOTFOUND") {
+    return `cannot reach docbatch or its storage (${code}: ${(error as Error).message}). Is \`npm run local\` running, and are DOCBATCH_URL / the data folder current?`;
+  }
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}
