@@ -41,7 +41,7 @@ export class RateBudget {
     this.tokensFreeAt = tokensFreeAt;
     if (start > now) {
       try {
-        await this.clock.sleep(start - now, signal);
+        await this.clock.sleep(wholeMilliseconds(start - now), signal);
       } catch (error) {
         if (this.requestsFreeAt === requestsFreeAt && this.tokensFreeAt === tokensFreeAt) {
           this.requestsFreeAt -= this.msPerRequest;
@@ -72,4 +72,9 @@ export class RateBudget {
   nextStart(): number {
     return Math.max(this.clock.now(), this.requestsFreeAt, this.tokensFreeAt, this.pausedUntil);
   }
+}
+
+/** Timers take whole milliseconds; float noise from the per-request spacing must not turn 4321 into 4321.000000000001 or 4320.999. */
+function wholeMilliseconds(ms: number): number {
+  return Math.max(0, Math.ceil(ms - 1e-6));
 }
