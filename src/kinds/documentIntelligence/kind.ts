@@ -4,11 +4,12 @@ import type { DocbatchSettings } from "../../config/settings.js";
 import type { BatchKind, ItemResult } from "../../engine/batchKind.js";
 import { ItemError } from "../../engine/itemError.js";
 import type { BatchRecord, ItemRecord, ItemSeed } from "../../engine/model.js";
+import { blobPathProblem } from "../../storage/blobPath.js";
 import { StorageUrlError } from "../../storage/containerUrl.js";
 import { resultBlobName, writeResult } from "../../storage/resultWriter.js";
 import { listContainerDocuments, readFileList, SourceError, toSourceError } from "../../storage/sourceListing.js";
 import { openBatchContainers, type ContainerServices } from "./containers.js";
-import { contentTooLarge, documentError, invalidRequest } from "./documentErrors.js";
+import { contentTooLarge, diItemError, documentError, invalidRequest } from "./documentErrors.js";
 import { DOCUMENT_INTELLIGENCE_KIND, relativeSourcePath, specOf, type DocumentIntelligenceSpec } from "./spec.js";
 
 export interface DocumentIntelligenceKindServices extends ContainerServices {
@@ -80,6 +81,13 @@ async function analyzeAndWrite(
   signal: AbortSignal,
   services: DocumentIntelligenceKindServices,
 ): Promise<{ written: boolean; resultName: string }> {
+  // File-list entries (and listed names) are caller-controlled too: checked before any request is built.
+  const problem = blobPathProblem(name);
+  if (problem) {
+    throw diItemError("InvalidArgument", "Invalid argument.", {
+      innererror: { code: "InvalidParameter", message: `The document name ${JSON.stringify(name.slice(0, 200))} ${problem}.` },
+    });
+  }
   const containers = openBatchContainers(batchId, spec, services);
   const resultName = resultBlobName(spec.resultPrefix, relativeSourcePath(spec, name));
 
