@@ -16,7 +16,7 @@ export interface StorageUrlPolicy {
   /** Plain-http, path-style loopback URLs (Azurite). Local development only. */
   allowLoopbackHttp: boolean;
   appAccountName: string;
-  /** The Durable Functions task hub, whose containers (`<hub>-*`) live in the app's account. */
+  /** The Durable Functions task hub, whose containers (`<hub>-leases`, ...) live in the app's account. */
   taskHub?: string;
 }
 
@@ -62,15 +62,18 @@ export function storageUrlPolicy(
 /**
  * Containers of the app's own account that belong to the platform or to docbatch: the host's
  * keys and locks (`azure-webjobs-*`), deployment packages (`app-package*`, `scm-releases`), the
- * task hub's leases and large messages (`<hub>-*`). No batch may read or write them, with a SAS
+ * task hub's leases and large messages (`<hub>-leases`, `<hub>-applease`, `<hub>-largemessages`).
+ * docbatch keeps its own data in tables, which no container URL reaches. No batch may read or write them, with a SAS
  * or without, whatever the allow-list says.
  */
 export function isInternalContainer(location: Pick<ContainerLocation, "accountName" | "containerName">, policy: StorageUrlPolicy): boolean {
   if (location.accountName !== policy.appAccountName.toLowerCase()) return false;
   const name = location.containerName;
   const hub = (policy.taskHub || "docbatch").toLowerCase();
-  return name.startsWith("azure-webjobs-") || name.startsWith("app-package") || name === "scm-releases" || name.startsWith(`${hub}-`);
+  return name.startsWith("azure-webjobs-") || name.startsWith("app-package") || name === "scm-releases" || TASK_HUB_CONTAINERS.some((suffix) => name === `${hub}-${suffix}`);
 }
+
+const TASK_HUB_CONTAINERS = ["leases", "applease", "largemessages"];
 
 /** True when an allow-list entry (`account` or `account/container`) grants the location SAS-less access. */
 function allowListed(location: ContainerLocation, allowList: readonly string[]): boolean {
