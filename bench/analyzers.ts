@@ -15,6 +15,8 @@ import pLimit from "p-limit";
 import type { AnalyzeOptions } from "../src/analyzers/analyzer.js";
 import { createOfflineAnalyzer } from "../src/analyzers/offline/offlineAnalyzer.js";
 import { makeScannedPdf, makeTextImage, makeTextPdf, SAMPLE_LINES, wordAccuracy, wordsOf } from "../test/support/documents.js";
+import { DEFAULT_MAX_TEXT_CHARACTERS } from "../src/analyzers/offline/textLimit.js";
+import { runScenario } from "./lib/childScenario.js";
 
 const run = promisify(execFile);
 const analyzeOptions: AnalyzeOptions = { stringIndexType: "textElements", outputContentFormat: "text", features: [], queryFields: [] };
@@ -61,6 +63,7 @@ export async function runAnalyzerBenchmark(options: { quick: boolean }): Promise
     const scannedAccuracy = wordAccuracy(wordsOf(scanned.pages.flat()), scannedResult.pages.flatMap((p) => p.words!.map((w) => w.content)));
 
     const native = await nativeTesseract(images.map((image) => image.bytes), expected, cores);
+    const bigText = await bigTextFigures(options);
     const ocrPagesPerSecond = ocrPages / ocrSeconds;
     const figures = {
       cores,
@@ -71,12 +74,51 @@ export async function runAnalyzerBenchmark(options: { quick: boolean }): Promise
         ? { ...native, ourPagesPerSecondOverTheirs: round(ocrPagesPerSecond / native.pagesPerSecond) }
         : native,
       peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+      bigText,
     };
     printTable(figures);
+    printBigText(bigText);
     return figures;
   } finally {
     await analyzer.close();
   }
+}
+
+interface BigTextRun {
+  documentMb: number;
+  maxTextCharacters: number | null;
+  outcome: string;
+  seconds: number;
+  resultMb: number;
+  peakRssMb: number;
+}
+
+/**
+ * Peak RSS of one big one-line text document (scenarios/bigText.ts, each in a child process of
+ * its own): 20 MB under the default DOCBATCH_MAX_TEXT_CHARACTERS, a text just under the limit,
+ * and (full runs) 20 MB with the limit lifted, which is what every document cost before it.
+ */
+async function bigTextFigures(options: { quick: boolean }): Promise<Record<string, BigTextRun>> {
+  const underLimitMb = Math.floor((DEFAULT_MAX_TEXT_CHARACTERS * 0.95) / 1024 / 1024 * 10) / 10;
+  const runs: [string, Record<string, number>][] = [
+    ["20 MB, default limit", { mb: 20 }],
+    [`${underLimitMb} MB, just under the limit`, { mb: underLimitMb }],
+    ...(options.quick ? [] : [["20 MB, limit lifted", { mb: 20, maxTextCharacters: 50_000_000 }] as [string, Record<string, number>]]),
+  ];
+  const figures: Record<string, BigTextRun> = {};
+  for (const [name, args] of runs) {
+    const run = await runScenario<BigTextRun>("scenarios/bigText", args, { timeoutMs: 600_000 });
+    figures[name] = { ...run, seconds: round(run.seconds), resultMb: round(run.resultMb, 1), peakRssMb: Math.round(run.peakRssMb) };
+  }
+  return figures;
+}
+
+function printBigText(figures: Record<string, BigTextRun>): void {
+  console.log(`${"one-line text document".padEnd(38)}${"outcome".padStart(26)}${"peak RSS".padStart(10)}${"s".padStart(8)}`);
+  for (const [name, run] of Object.entries(figures)) {
+    console.log(`${name.padEnd(38)}${run.outcome.padStart(26)}${`${run.peakRssMb} MB`.padStart(10)}${run.seconds.toFixed(2).padStart(8)}`);
+  }
+  console.log("");
 }
 
 /** The same images through the native tesseract CLI, one process per core, one thread each. */

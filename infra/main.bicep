@@ -72,7 +72,7 @@ param encryptionKey string = ''
 
 // ---- docbatch settings --------------------------------------------------------------------
 
-@description('More storage account names docbatch may read and write with its identity (comma-separated); the app\'s own account is always allowed.')
+@description('DOCBATCH_ALLOWED_STORAGE_ACCOUNTS: what docbatch may read and write with its identity, without a SAS: comma-separated `account` or `account/container` entries (grant the identity a blob data role there). Empty: every URL needs a SAS. The app\'s own internal containers are refused whatever this says.')
 param allowedStorageAccounts string = ''
 
 @description('DOCBATCH_MAX_DOCUMENT_BYTES: largest document analyzed.')
@@ -261,12 +261,11 @@ module roles 'app/roles.bicep' = {
 var docbatchSettings = {
   DOCBATCH_API_KEYS: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.apiKeysSecretUri})'
   DOCBATCH_ENCRYPTION_KEY: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.encryptionKeySecretUri})'
-  DOCBATCH_ALLOWED_STORAGE_ACCOUNTS: empty(allowedStorageAccounts)
-    ? storage.outputs.name
-    : '${storage.outputs.name},${allowedStorageAccounts}'
+  DOCBATCH_ALLOWED_STORAGE_ACCOUNTS: allowedStorageAccounts
   DOCBATCH_ALLOW_LOOPBACK_HTTP: 'false'
   DOCBATCH_MAX_DOCUMENTS_PER_BATCH: string(maxDocumentsPerBatch)
   DOCBATCH_MAX_DOCUMENT_BYTES: string(maxDocumentBytes)
+  DOCBATCH_MAX_TEXT_CHARACTERS: '3000000'
   DOCBATCH_DOCUMENTS_PER_SUBORCHESTRATION: '100'
   DOCBATCH_RETENTION_HOURS: string(retentionHours)
   DOCBATCH_PURGE_SCHEDULE: '0 */15 * * * *'

@@ -28,6 +28,8 @@ const env: Record<string, string> = {
   DOCBATCH_API_KEYS: secrets.DOCBATCH_API_KEYS,
   DOCBATCH_ENCRYPTION_KEY: secrets.DOCBATCH_ENCRYPTION_KEY,
   DOCBATCH_ALLOW_LOOPBACK_HTTP: "true",
+  // Local convenience: the Azurite account's containers without a SAS (its internal ones stay refused).
+  DOCBATCH_ALLOWED_STORAGE_ACCOUNTS: process.env.DOCBATCH_ALLOWED_STORAGE_ACCOUNTS ?? azurite.accountName,
   DOCBATCH_TASK_HUB: process.env.DOCBATCH_TASK_HUB || "docbatch",
 };
 

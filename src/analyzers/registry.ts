@@ -28,14 +28,19 @@ export interface AnalyzerRegistryOverrides {
 }
 
 export function createAnalyzerRegistry(
-  settings: Pick<DocbatchSettings, "ocrWorkers" | "analyzeTimeoutMs" | "documentIntelligence">,
+  settings: Pick<DocbatchSettings, "ocrWorkers" | "analyzeTimeoutMs" | "documentIntelligence"> & Partial<Pick<DocbatchSettings, "maxTextCharacters">>,
   overrides: AnalyzerRegistryOverrides = {},
 ): AnalyzerRegistry {
   let offline: OfflineAnalyzer | undefined;
   let cloud: DocumentIntelligenceAnalyzer | undefined;
   let closed = false;
   const di = settings.documentIntelligence;
-  const getOffline = () => (offline ??= createOfflineAnalyzer({ ocrWorkers: settings.ocrWorkers, timeoutMs: settings.analyzeTimeoutMs, ocrDpi: overrides.ocrDpi }));
+  const getOffline = () => (offline ??= createOfflineAnalyzer({
+      ocrWorkers: settings.ocrWorkers,
+      timeoutMs: settings.analyzeTimeoutMs,
+      ocrDpi: overrides.ocrDpi,
+      maxTextCharacters: settings.maxTextCharacters,
+    }));
   const getCloud = () =>
     di
       ? (cloud ??= createDocumentIntelligenceAnalyzer({

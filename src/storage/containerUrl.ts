@@ -8,11 +8,16 @@ import { isLoopbackHost } from "../shared/loopback.js";
  */
 
 export interface StorageUrlPolicy {
-  /** Accounts the app may reach with its own identity (no SAS). Empty: just `appAccountName`. */
+  /**
+   * What the app may reach with its own identity (no SAS): `account` (every container of it) or
+   * `account/container` entries. Empty: nothing; every URL needs a SAS.
+   */
   allowedAccounts: string[];
   /** Plain-http, path-style loopback URLs (Azurite). Local development only. */
   allowLoopbackHttp: boolean;
   appAccountName: string;
+  /** The Durable Functions task hub, whose containers (`<hub>-leases`, ...) live in the app's account. */
+  taskHub?: string;
 }
 
 export interface ContainerLocation {
@@ -31,6 +36,7 @@ export type StorageUrlErrorCode =
   | "InsecureUrl"
   | "ForbiddenHost"
   | "StorageAccountNotAllowed"
+  | "ForbiddenContainer"
   | "InvalidSasToken";
 
 /** A refused URL. `target` names the request field (e.g. "azureBlobSource.containerUrl"). Messages never hold a SAS. */
@@ -47,10 +53,35 @@ export class StorageUrlError extends Error {
 
 /** Builds the policy from the app settings and the app's own storage account. */
 export function storageUrlPolicy(
-  settings: { allowedStorageAccounts: string[]; allowLoopbackHttp: boolean },
+  settings: { allowedStorageAccounts: string[]; allowLoopbackHttp: boolean; taskHub?: string },
   appAccountName: string,
 ): StorageUrlPolicy {
-  return { allowedAccounts: settings.allowedStorageAccounts, allowLoopbackHttp: settings.allowLoopbackHttp, appAccountName };
+  return { allowedAccounts: settings.allowedStorageAccounts, allowLoopbackHttp: settings.allowLoopbackHttp, appAccountName, taskHub: settings.taskHub };
+}
+
+/**
+ * Containers of the app's own account that belong to the platform or to docbatch: the host's
+ * keys and locks (`azure-webjobs-*`), deployment packages (`app-package*`, `scm-releases`), the
+ * task hub's leases and large messages (`<hub>-leases`, `<hub>-applease`, `<hub>-largemessages`).
+ * docbatch keeps its own data in tables, which no container URL reaches. No batch may read or write them, with a SAS
+ * or without, whatever the allow-list says.
+ */
+export function isInternalContainer(location: Pick<ContainerLocation, "accountName" | "containerName">, policy: StorageUrlPolicy): boolean {
+  if (location.accountName !== policy.appAccountName.toLowerCase()) return false;
+  const name = location.containerName;
+  const hub = (policy.taskHub || "docbatch").toLowerCase();
+  return name.startsWith("azure-webjobs-") || name.startsWith("app-package") || name === "scm-releases" || TASK_HUB_CONTAINERS.some((suffix) => name === `${hub}-${suffix}`);
+}
+
+const TASK_HUB_CONTAINERS = ["leases", "applease", "largemessages"];
+
+/** True when an allow-list entry (`account` or `account/container`) grants the location SAS-less access. */
+function allowListed(location: ContainerLocation, allowList: readonly string[]): boolean {
+  return allowList.some((entry) => {
+    const [account, container, ...rest] = entry.trim().toLowerCase().split("/");
+    if (rest.length > 0 || account !== location.accountName) return false;
+    return container === undefined || container === "" || container === location.containerName;
+  });
 }
 
 // Public cloud and sovereign clouds; DNS-zone (Azure DNS zone endpoints) accounts live under z<N>.blob.storage.azure.net.
@@ -135,17 +166,19 @@ export function parseContainerUrl(raw: string, policy: StorageUrlPolicy, target:
   }
 
   const location: ContainerLocation = { accountName, containerName, serviceUrl, url: `${serviceUrl}/${containerName}` };
+  if (isInternalContainer(location, policy)) {
+    refuse("ForbiddenContainer", `'${shown}': container '${containerName}' holds the app's own data (host keys, deployment or task hub); use a container of your own.`);
+  }
   const query = url.search.replace(/^\?/, "");
   if (query) {
     checkSas(new URLSearchParams(query), shown, refuse);
     location.sas = query;
     return location;
   }
-  const allowed = (policy.allowedAccounts.length > 0 ? policy.allowedAccounts : [policy.appAccountName]).map((name) => name.trim().toLowerCase());
-  if (!allowed.includes(location.accountName)) {
+  if (!allowListed(location, policy.allowedAccounts)) {
     refuse(
       "StorageAccountNotAllowed",
-      `'${shown}' has no SAS token and storage account '${location.accountName}' is not one docbatch may reach with its own identity; add a SAS token with read and list permissions (write for results) or ask the operator to add the account to DOCBATCH_ALLOWED_STORAGE_ACCOUNTS.`,
+      `'${shown}' has no SAS token and container '${location.accountName}/${location.containerName}' is not one docbatch may reach with its own identity; add a SAS token with read and list permissions (write for results) or ask the operator to add '${location.accountName}/${location.containerName}' (or the account) to DOCBATCH_ALLOWED_STORAGE_ACCOUNTS.`,
     );
   }
   return location;

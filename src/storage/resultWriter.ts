@@ -40,6 +40,13 @@ export async function writeResult(
   }
 }
 
+const RESULT_SUFFIX = ".ocr.json";
+
 export function resultBlobName(resultPrefix: string, relativePath: string): string {
-  return `${resultPrefix}${relativePath}.ocr.json`;
+  return `${resultPrefix}${relativePath}${RESULT_SUFFIX}`;
+}
+
+/** True for a blob named like a result of this API. */
+export function isResultName(blobName: string): boolean {
+  return blobName.endsWith(RESULT_SUFFIX);
 }

@@ -32,3 +32,15 @@ describe("string index conversion", () => {
     assert.deepEqual(new StringIndexConverter(content, "utf16CodeUnit").span(span), span);
   });
 });
+
+describe("string index conversion of long texts", () => {
+  it("converts spans of a text with more grapheme clusters than an argument list holds", () => {
+    const content = "e\u0301 📄 plain text ".repeat(40_000);
+    const converter = new StringIndexConverter(content, "textElements");
+    const unitsPerRepeat = Array.from(new Intl.Segmenter(undefined, { granularity: "grapheme" }).segment("e\u0301 📄 plain text ")).length;
+    const repeat = "e\u0301 📄 plain text ".length;
+    assert.deepEqual(converter.span({ offset: repeat * 39_999, length: repeat }), { offset: unitsPerRepeat * 39_999, length: unitsPerRepeat });
+    const codePoints = new StringIndexConverter(content, "unicodeCodePoint");
+    assert.deepEqual(codePoints.span({ offset: 0, length: content.length }), { offset: 0, length: [...content].length });
+  });
+});

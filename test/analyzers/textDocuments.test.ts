@@ -110,3 +110,53 @@ describe("page selection", () => {
     }
   });
 });
+
+describe("offline reader: text encodings, markup and size", () => {
+  const read = (bytes: Uint8Array, model = "prebuilt-read") => analyzer.analyze({ modelId: model, bytes, name: "doc", options: options() });
+  const failsWith = (code: string, message?: RegExp) => (error: unknown) =>
+    error instanceof AnalyzerError && error.code === code && (!message || message.test(error.message));
+
+  it("UTF-16 with a byte order mark (LE and BE) is text, not audio", async () => {
+    const text = "Café menu\n\nÜber naïve façades, résumé 📄 ok";
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, "utf16le")]);
+    const be = Buffer.from(le.subarray(2)).swap16();
+    for (const bytes of [le, Buffer.concat([Buffer.from([0xfe, 0xff]), be])]) {
+      const result = await read(bytes);
+      assert.equal(result.content, "Café menu\nÜber naïve façades, résumé 📄 ok");
+    }
+  });
+
+  it("Latin-1 (Windows-1252) text is decoded, not refused", async () => {
+    const result = await read(Buffer.from("Caf\xe9 cr\xe8me br\xfbl\xe9e\r\nprice 5\x80", "latin1"));
+    assert.equal(result.content, "Café crème brûlée\nprice 5€");
+  });
+
+  it("binary data is still refused", async () => {
+    const noise = Buffer.alloc(4096);
+    for (let i = 0; i < noise.length; i++) noise[i] = (i * 131 + 7) % 256;
+    await assert.rejects(read(noise), failsWith("UnsupportedContent"));
+  });
+
+  it("Markdown loses emphasis marks and list markers, as it loses '#'", async () => {
+    const md = "# Title\n\nSome **bold** and __strong__ and *slanted* words, 2 * 3 and snake_case.\n\n- first item\n* second *item*\n1. numbered\n\n```\n**kept in code**\n```\n";
+    const result = await read(Buffer.from(md, "utf8"), "prebuilt-layout");
+    assert.equal(
+      result.content,
+      "Title\nSome bold and strong and slanted words, 2 * 3 and snake_case.\nfirst item\nsecond item\nnumbered\n```\n**kept in code**\n```",
+    );
+  });
+
+  it("text past the character limit fails with ContentTooLarge, before decoding when its size tells", async () => {
+    const limited = createOfflineAnalyzer({ ocrWorkers: 1, timeoutMs: 30_000, maxTextCharacters: 1000 });
+    try {
+      const analyze = (bytes: Uint8Array) => limited.analyze({ modelId: "prebuilt-read", bytes, name: "doc", options: options() });
+      const tooLarge = failsWith("ContentTooLarge", /1000 characters per document \(DOCBATCH_MAX_TEXT_CHARACTERS\)/);
+      await assert.rejects(analyze(Buffer.from("word ".repeat(1000))), tooLarge);
+      await assert.rejects(analyze(Buffer.from("wörd ".repeat(250))), tooLarge, "1,500 bytes, 1,250 characters");
+      await assert.rejects(analyze(makeHtml({ title: "Long", sections: [{ heading: "Body", paragraphs: ["many words here ".repeat(100)] }] })), tooLarge);
+      assert.match((await analyze(Buffer.from("word ".repeat(150)))).content, /^word word/);
+    } finally {
+      await limited.close();
+    }
+  });
+});

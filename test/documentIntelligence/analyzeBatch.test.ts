@@ -173,7 +173,7 @@ describe("Document Intelligence batch analysis through the official client", () 
     assertNoSas(operation);
   });
 
-  test("URLs without SAS use the app's own account (allow-listed by default)", async () => {
+  test("URLs without SAS reach the app's own Azurite account when allow-listed, as npm run local does", async () => {
     const source = await createContainer(docbatch.blobService, { "own.txt": "reached with the app identity" });
     const results = await createContainer(docbatch.blobService);
     const operation = (await runBatch(docbatch, MODEL, {

@@ -4,8 +4,8 @@ import { connect, createServer } from "node:net";
 import { AnonymousCredential, ContainerClient } from "@azure/storage-blob";
 import { blobUrl, parseContainerUrl, redactUrl, StorageUrlError, storageUrlPolicy, type StorageUrlPolicy } from "../../src/storage/containerUrl.js";
 
-const production: StorageUrlPolicy = { allowedAccounts: [], allowLoopbackHttp: false, appAccountName: "docbatchapp" };
-const development: StorageUrlPolicy = { allowedAccounts: [], allowLoopbackHttp: true, appAccountName: "devstoreaccount1" };
+const production: StorageUrlPolicy = { allowedAccounts: ["docbatchapp"], allowLoopbackHttp: false, appAccountName: "docbatchapp" };
+const development: StorageUrlPolicy = { allowedAccounts: ["devstoreaccount1"], allowLoopbackHttp: true, appAccountName: "devstoreaccount1" };
 const SECRET = "c2VjcmV0LXNpZ25hdHVyZQ%3D%3D";
 const sas = (extra = "") => `sv=2024-11-04&sr=c&sp=rl&se=2030-01-01T00%3A00%3A00Z${extra}&sig=${SECRET}`;
 const TARGET = "azureBlobSource.containerUrl";
@@ -132,7 +132,38 @@ test("accepts public, sovereign-cloud and DNS-zone blob hosts", () => {
   assert.ok(parseContainerUrl(`https://partner.blob.core.windows.net/docs?sv=2024-11-04&ss=b&srt=co&sp=rl&sig=${SECRET}`, production, TARGET).sas);
 });
 
-test("without a SAS only allow-listed accounts pass; an explicit list replaces the app-account default", () => {
+test("without a SAS nothing passes by default, not even the app's own account", () => {
+  const policy = storageUrlPolicy({ allowedStorageAccounts: [], allowLoopbackHttp: false }, "docbatchapp");
+  const error = refusal("https://docbatchapp.blob.core.windows.net/docs", policy);
+  assert.equal(error.code, "StorageAccountNotAllowed");
+  assert.match(error.message, /docbatchapp\/docs/);
+  assert.ok(parseContainerUrl(`https://docbatchapp.blob.core.windows.net/docs?${sas()}`, policy, TARGET).sas, "a SAS still works");
+});
+
+test("allow-list entries name an account or one container of it", () => {
+  const policy = storageUrlPolicy({ allowedStorageAccounts: ["docbatchapp/inbox", "Partner/Results", "archive01"], allowLoopbackHttp: false }, "docbatchapp");
+  assert.equal(parseContainerUrl("https://docbatchapp.blob.core.windows.net/inbox", policy, TARGET).containerName, "inbox");
+  assert.equal(parseContainerUrl("https://partner.blob.core.windows.net/results", policy, TARGET).containerName, "results");
+  assert.equal(parseContainerUrl("https://archive01.blob.core.windows.net/any-container", policy, TARGET).containerName, "any-container");
+  assert.equal(refusal("https://docbatchapp.blob.core.windows.net/other", policy).code, "StorageAccountNotAllowed");
+  assert.equal(refusal("https://partner.blob.core.windows.net/inbox", policy).code, "StorageAccountNotAllowed");
+});
+
+test("the app's internal containers are refused whatever the allow-list, with or without a SAS", () => {
+  const policy = storageUrlPolicy({ allowedStorageAccounts: ["docbatchapp", "docbatchapp/azure-webjobs-secrets"], allowLoopbackHttp: false, taskHub: "MyHub" }, "docbatchapp");
+  for (const container of ["azure-webjobs-secrets", "azure-webjobs-hosts", "app-package", "app-package-func-x-123", "scm-releases", "myhub-leases", "myhub-largemessages", "myhub-applease"]) {
+    for (const query of ["", `?${sas()}`]) {
+      const error = refusal(`https://docbatchapp.blob.core.windows.net/${container}${query}`, policy);
+      assert.equal(error.code, "ForbiddenContainer", container);
+      assert.match(error.message, /app's own data/);
+    }
+  }
+  // The same names on another account are that account's business.
+  assert.ok(parseContainerUrl(`https://partner.blob.core.windows.net/azure-webjobs-secrets?${sas()}`, policy, TARGET).sas);
+  assert.equal(parseContainerUrl("https://docbatchapp.blob.core.windows.net/myhubdocs", policy, TARGET).containerName, "myhubdocs");
+});
+
+test("without a SAS only allow-listed accounts pass", () => {
   const policy = storageUrlPolicy({ allowedStorageAccounts: ["Partner", "archive01"], allowLoopbackHttp: false }, "docbatchapp");
   assert.equal(parseContainerUrl("https://partner.blob.core.windows.net/docs", policy, TARGET).accountName, "partner");
   assert.equal(parseContainerUrl("https://archive01.z4.blob.storage.azure.net/old", policy, TARGET).accountName, "archive01");

@@ -36,6 +36,8 @@ export async function startDocbatch(options: { env?: Record<string, string>; max
       DOCBATCH_API_KEYS: `${apiKey},rotated-${apiKey}`,
       DOCBATCH_ENCRYPTION_KEY: generateSecretBoxKey(),
       DOCBATCH_ALLOW_LOOPBACK_HTTP: "true",
+      // As `npm run local` sets it; tests of the default pass "" (unset).
+      DOCBATCH_ALLOWED_STORAGE_ACCOUNTS: azurite.accountName,
       DOCBATCH_TASK_HUB: "docbatchtest",
       DOCBATCH_TABLE_PREFIX: `t${randomUUID().replace(/-/g, "").slice(0, 12)}`,
       ...options.env,

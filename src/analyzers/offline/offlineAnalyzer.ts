@@ -19,6 +19,7 @@ import { PdfWorkerPool } from "./pdfWorkerPool.js";
 import { buildAnalyzeResult } from "./resultBuilder.js";
 import { textToDocument } from "./textBlocks.js";
 import { documentTimeout } from "./slotQueue.js";
+import { DEFAULT_MAX_TEXT_CHARACTERS, refuseTextBeyond } from "./textLimit.js";
 
 export const OFFLINE_MODELS: readonly ModelDescription[] = [
   { modelId: "prebuilt-read", description: "Extract text: words, lines and paragraphs with positions (runs offline in docbatch).", runsOn: "offline" },
@@ -36,6 +37,8 @@ export interface OfflineAnalyzerOptions {
   pdfWorkers?: number;
   /** V8 heap limit of one PDF reader thread in MB (default 1024). */
   pdfWorkerMaxHeapMb?: number;
+  /** Most characters of text one document may hold (default DEFAULT_MAX_TEXT_CHARACTERS); more fail with ContentTooLarge. */
+  maxTextCharacters?: number;
 }
 
 export interface OfflineAnalyzer extends Analyzer {
@@ -46,6 +49,7 @@ export interface OfflineAnalyzer extends Analyzer {
 
 export function createOfflineAnalyzer(options: OfflineAnalyzerOptions): OfflineAnalyzer {
   const ocr = new OcrPool({ size: options.ocrWorkers });
+  const maxTextCharacters = options.maxTextCharacters ?? DEFAULT_MAX_TEXT_CHARACTERS;
   const pdf = new PdfWorkerPool({
     size: options.pdfWorkers ?? Math.min(options.ocrWorkers, os.availableParallelism()),
     maxHeapMb: options.pdfWorkerMaxHeapMb,
@@ -61,8 +65,10 @@ export function createOfflineAnalyzer(options: OfflineAnalyzerOptions): OfflineA
       parsePageOption(input.options.pages);
       const deadline = AbortSignal.timeout(options.timeoutMs);
       const signal = input.signal ? AbortSignal.any([input.signal, deadline]) : deadline;
-      const work = extract(input, { ocr, pdf, signal, ocrDpi: options.ocrDpi });
+      const work = extract(input, { ocr, pdf, signal, ocrDpi: options.ocrDpi, maxTextCharacters });
       const document = await withSignal(work, signal);
+      // Text documents were measured before decoding; PDFs, DOCX and HTML only show their text now.
+      refuseTextBeyond(document, maxTextCharacters);
       const layout = input.modelId === "prebuilt-layout";
       if (layout) assignRolesBySize(document);
       return buildAnalyzeResult(document, {
@@ -78,8 +84,16 @@ export function createOfflineAnalyzer(options: OfflineAnalyzerOptions): OfflineA
   };
 }
 
-async function extract(input: AnalyzeInput, context: { ocr: OcrPool; pdf: PdfWorkerPool; signal: AbortSignal; ocrDpi?: number }): Promise<ExtractedDocument> {
-  const format = await detectFormat(input.bytes);
+interface ExtractContext {
+  ocr: OcrPool;
+  pdf: PdfWorkerPool;
+  signal: AbortSignal;
+  ocrDpi?: number;
+  maxTextCharacters: number;
+}
+
+async function extract(input: AnalyzeInput, context: ExtractContext): Promise<ExtractedDocument> {
+  const format = await detectFormat(input.bytes, { maxTextCharacters: context.maxTextCharacters });
   const pages = input.options.pages;
   switch (format.kind) {
     case "pdf":

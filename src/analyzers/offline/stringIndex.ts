@@ -3,7 +3,8 @@ import type { DocumentSpan, StringIndexType } from "../analyzeResult.js";
 /**
  * Converts spans computed in UTF-16 code units (JavaScript string offsets) to the unit the
  * caller asked for: grapheme clusters (`textElements`, via Intl.Segmenter), Unicode code points,
- * or UTF-16 code units unchanged.
+ * or UTF-16 code units unchanged. Building it takes time and memory linear in the content
+ * (5 bytes per UTF-16 unit), whatever its length.
  */
 export class StringIndexConverter {
   /** unitAt[i] = number of units before UTF-16 offset i, for offsets on a unit boundary. */
@@ -16,25 +17,24 @@ export class StringIndexConverter {
     readonly type: StringIndexType,
   ) {
     if (type === "utf16CodeUnit") return;
-    this.unitAt = new Int32Array(content.length + 1);
-    this.boundary = new Uint8Array(content.length + 1);
-    const starts: number[] = [];
+    const unitAt = new Int32Array(content.length + 1);
+    const boundary = new Uint8Array(content.length + 1);
+    const mark = (offset: number) => {
+      boundary[offset] = 1;
+    };
     if (type === "unicodeCodePoint") {
-      for (let i = 0; i < content.length; i += (content.codePointAt(i) ?? 0) > 0xffff ? 2 : 1) starts.push(i);
+      for (let i = 0; i < content.length; i += (content.codePointAt(i) ?? 0) > 0xffff ? 2 : 1) mark(i);
     } else {
-      starts.push(...graphemeStarts(content));
+      forEachGraphemeStart(content, mark);
     }
-    starts.push(content.length);
-    let unit = 0;
-    let next = 0;
+    mark(content.length);
+    let units = 0;
     for (let i = 0; i <= content.length; i++) {
-      if (starts[next] === i) {
-        this.boundary[i] = 1;
-        unit = next;
-        next++;
-      }
-      this.unitAt[i] = unit;
+      if (boundary[i]) unitAt[i] = units++;
+      else unitAt[i] = units - 1;
     }
+    this.unitAt = unitAt;
+    this.boundary = boundary;
   }
 
   /** Offset in the target unit; an offset inside a unit rounds down (start) or up (end). */
@@ -54,15 +54,24 @@ export class StringIndexConverter {
 
 const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });
 
-/**
- * Where each grapheme cluster of `content` starts (UTF-16 offsets), as Intl.Segmenter says, but
- * asking it only about the stretches around non-ASCII characters: it is slow (most of the time
- * of building a result), and between two ASCII characters there is always a break except inside
- * CR LF, since every rule that joins characters (marks, ZWJ, emoji, regional indicators,
- * prepend, conjuncts) involves a non-ASCII one.
- */
+/** Where each grapheme cluster of `content` starts (UTF-16 offsets); see forEachGraphemeStart. */
 export function graphemeStarts(content: string): number[] {
   const starts: number[] = [];
+  forEachGraphemeStart(content, (offset) => {
+    starts.push(offset);
+  });
+  return starts;
+}
+
+/**
+ * Calls `visit` with where each grapheme cluster of `content` starts (UTF-16 offsets, ascending),
+ * as Intl.Segmenter says, but asking it only about the stretches around non-ASCII characters:
+ * it is slow (most of the time of building a result), and between two ASCII characters there is
+ * always a break except inside CR LF, since every rule that joins characters (marks, ZWJ, emoji,
+ * regional indicators, prepend, conjuncts) involves a non-ASCII one. Nothing is collected, so a
+ * text of any length costs no memory here.
+ */
+export function forEachGraphemeStart(content: string, visit: (offset: number) => void): void {
   const length = content.length;
   const certainBreak = (k: number) => {
     if (k >= length) return true;
@@ -73,9 +82,8 @@ export function graphemeStarts(content: string): number[] {
   for (let start = 0; start < length; ) {
     let end = start + 1;
     while (!certainBreak(end)) end++;
-    if (end === start + 1) starts.push(start);
-    else for (const { index } of segmenter.segment(content.slice(start, end))) starts.push(start + index);
+    if (end === start + 1) visit(start);
+    else for (const { index } of segmenter.segment(content.slice(start, end))) visit(start + index);
     start = end;
   }
-  return starts;
 }

@@ -1,7 +1,9 @@
 /**
  * Splits marked-up text (markdown, or the markdown-like text the HTML and DOCX readers produce)
  * into one page of paragraphs: blocks are separated by blank lines, "#" lines are headings (the
- * first top-level one is the title). Text documents have no positions.
+ * first top-level one is the title). Markup is not text: list markers and emphasis (`**x**`,
+ * `__x__`, `*x*`) are dropped as the heading marks are, outside code fences. Text documents have
+ * no positions.
  */
 import type { ExtractedDocument, ExtractedLine, ExtractedParagraph } from "./extractedDocument.js";
 
@@ -23,12 +25,12 @@ export function textToDocument(text: string, options: { headings: boolean }): Ex
       const level = heading[1].length;
       const role = level === 1 && !sawTitle ? "title" : "sectionHeading";
       if (role === "title") sawTitle = true;
-      const headingLine = toLine(heading[2]);
+      const headingLine = toLine(stripInlineMarkup(heading[2]));
       if (headingLine.words.length) paragraphs.push({ lines: [headingLine], role, headingLevel: level });
     } else if (line.trim() === "" && !inFence) {
       flush();
     } else {
-      block.push(line);
+      block.push(options.headings && !inFence ? stripInlineMarkup(line) : line);
     }
   }
   flush();
@@ -37,4 +39,14 @@ export function textToDocument(text: string, options: { headings: boolean }): Ex
 
 function toLine(text: string): ExtractedLine {
   return { words: text.split(/\s+/).filter(Boolean).map((word) => ({ text: word, confidence: 1 })) };
+}
+
+const LIST_MARKER = /^(\s*)(?:[-*+]|\d{1,9}[.)])\s+(?:\[[ xX]\]\s+)?/;
+const STRONG = /(\*\*|__)(?=\S)(.+?)(?<=\S)\1/g;
+// Single-star emphasis only: a single underscore is too common inside words (snake_case).
+const EMPHASIS = /(?<![*\w])\*(?=[^\s*])([^*]*?[^\s*])\*(?![*\w])/g;
+
+/** A markdown line's text: without its list marker (and task box) and emphasis marks. */
+export function stripInlineMarkup(line: string): string {
+  return line.replace(LIST_MARKER, "$1").replace(STRONG, "$2").replace(EMPHASIS, "$1");
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { AnalyzeOptions } from "../../analyzers/analyzer.js";
+import { blobPathProblem } from "../../storage/blobPath.js";
 import { DiError } from "./errors.js";
 
 export const SUPPORTED_API_VERSIONS = ["2024-11-30"] as const;
@@ -97,6 +98,9 @@ export function parseAnalyzeBatchRequest(query: URLSearchParams, rawBody: string
       body.azureBlobSource ? "azureBlobFileListSource" : "azureBlobSource",
     );
   }
+  refuseUnsafePath(body.azureBlobSource?.prefix, "azureBlobSource.prefix");
+  refuseUnsafePath(body.azureBlobFileListSource?.fileList, "azureBlobFileListSource.fileList");
+  refuseUnsafePath(body.resultPrefix, "resultPrefix");
   const source: BatchSource = body.azureBlobSource
     ? { kind: "container", containerUrl: body.azureBlobSource.containerUrl, prefix: body.azureBlobSource.prefix ?? "" }
     : { kind: "fileList", containerUrl: body.azureBlobFileListSource!.containerUrl, fileList: body.azureBlobFileListSource!.fileList };
@@ -107,6 +111,12 @@ export function parseAnalyzeBatchRequest(query: URLSearchParams, rawBody: string
     overwriteExisting: body.overwriteExisting ?? false,
     options,
   };
+}
+
+/** Paths are checked before any storage request is built from them (see blobPath.ts). */
+function refuseUnsafePath(path: string | undefined, target: string): void {
+  const problem = path === undefined ? undefined : blobPathProblem(path);
+  if (problem) throw DiError.invalidArgument("InvalidParameter", `${target} ${JSON.stringify(path!.slice(0, 200))} ${problem}.`, target);
 }
 
 function describeUnknownKeys(issue: { code: string; keys?: string[] }): string {

@@ -4,11 +4,12 @@ import type { DocbatchSettings } from "../../config/settings.js";
 import type { BatchKind, ItemResult } from "../../engine/batchKind.js";
 import { ItemError } from "../../engine/itemError.js";
 import type { BatchRecord, ItemRecord, ItemSeed } from "../../engine/model.js";
+import { blobPathProblem } from "../../storage/blobPath.js";
 import { StorageUrlError } from "../../storage/containerUrl.js";
-import { resultBlobName, writeResult } from "../../storage/resultWriter.js";
+import { isResultName, resultBlobName, writeResult } from "../../storage/resultWriter.js";
 import { listContainerDocuments, readFileList, SourceError, toSourceError } from "../../storage/sourceListing.js";
 import { openBatchContainers, type ContainerServices } from "./containers.js";
-import { contentTooLarge, documentError, invalidRequest } from "./documentErrors.js";
+import { contentTooLarge, diItemError, documentError, invalidRequest } from "./documentErrors.js";
 import { DOCUMENT_INTELLIGENCE_KIND, relativeSourcePath, specOf, type DocumentIntelligenceSpec } from "./spec.js";
 
 export interface DocumentIntelligenceKindServices extends ContainerServices {
@@ -40,18 +41,21 @@ async function* listDocuments(batch: BatchRecord, services: DocumentIntelligence
   const target = spec.source.kind === "container" ? "azureBlobSource" : "azureBlobFileListSource";
   const limit = services.settings.maxDocumentsPerBatch;
   let listed = 0;
+  // Results written into the source container are this API's output, not documents to analyze again.
+  const resultsInSource = spec.source.kind === "container" && spec.source.url === spec.resultUrl;
   try {
     const { source } = openBatchContainers(batch.batchId, spec, services);
     const pages = spec.source.kind === "container" ? listContainerDocuments(source, spec.source.prefix) : readFileList(source, spec.source.fileList);
     for await (const page of pages) {
-      listed += page.length;
+      const documents = resultsInSource ? page.filter((document) => !isResultName(document.name)) : page;
+      listed += documents.length;
       if (listed > limit) {
         throw invalidRequest(
           "TooManyDocuments",
           `The source holds more than ${limit} documents, the most one batch may analyze. Split it with prefixes or file lists.`,
         );
       }
-      yield page.map((document) => ({ name: document.name }));
+      if (documents.length > 0) yield documents.map((document) => ({ name: document.name }));
     }
   } catch (error) {
     if (error instanceof SourceError || error instanceof StorageUrlError) throw invalidRequest(error.code, error.message, target);
@@ -80,6 +84,13 @@ async function analyzeAndWrite(
   signal: AbortSignal,
   services: DocumentIntelligenceKindServices,
 ): Promise<{ written: boolean; resultName: string }> {
+  // File-list entries (and listed names) are caller-controlled too: checked before any request is built.
+  const problem = blobPathProblem(name);
+  if (problem) {
+    throw diItemError("InvalidArgument", "Invalid argument.", {
+      innererror: { code: "InvalidParameter", message: `The document name ${JSON.stringify(name.slice(0, 200))} ${problem}.` },
+    });
+  }
   const containers = openBatchContainers(batchId, spec, services);
   const resultName = resultBlobName(spec.resultPrefix, relativeSourcePath(spec, name));
 
@@ -90,7 +101,7 @@ async function analyzeAndWrite(
     download.readableStreamBody?.destroy();
     throw contentTooLarge(size, services.settings.maxDocumentBytes);
   }
-  const bytes = await readAll(download.readableStreamBody);
+  const bytes = await readAll(download.readableStreamBody, size);
 
   const analyzer = await services.analyzers.resolve(spec.modelId);
   if (!analyzer) throw new AnalyzerError("ModelNotFound", `The model '${spec.modelId}' is no longer offered by this deployment.`);
@@ -103,11 +114,23 @@ async function analyzeAndWrite(
   return { written: outcome === "written", resultName };
 }
 
-async function readAll(stream: NodeJS.ReadableStream | undefined): Promise<Uint8Array> {
+/** The body into one buffer of the announced size: no list of chunks to concatenate, so the document is held once, not twice. */
+async function readAll(stream: NodeJS.ReadableStream | undefined, size: number): Promise<Uint8Array> {
   if (!stream) return new Uint8Array();
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
-  return Buffer.concat(chunks);
+  let buffer = Buffer.allocUnsafe(size);
+  let filled = 0;
+  for await (const piece of stream) {
+    const chunk = typeof piece === "string" ? Buffer.from(piece) : (piece as Buffer);
+    if (filled + chunk.byteLength > buffer.byteLength) {
+      // More than announced (no Content-Length): grow, as a plain concatenation would.
+      const grown = Buffer.allocUnsafe(Math.max(buffer.byteLength * 2, filled + chunk.byteLength));
+      buffer.copy(grown, 0, 0, filled);
+      buffer = grown;
+    }
+    chunk.copy(buffer, filled);
+    filled += chunk.byteLength;
+  }
+  return buffer.subarray(0, filled);
 }
 
 /** Runs `work` with an abort signal and fails with Timeout when the limit passes, even if `work` ignores the signal. */
