@@ -1,6 +1,7 @@
 import pLimit from "p-limit";
 import type { BatchRunner } from "../../engine/batches.js";
 import type { BatchRecord } from "../../engine/model.js";
+import { InvalidContinuationTokenError } from "../../engine/statusStore.js";
 import { legacyBatchRows } from "../../kinds/documentIntelligence/legacyBatches.js";
 import { DOCUMENT_INTELLIGENCE_KIND, type DocumentIntelligenceSpec } from "../../kinds/documentIntelligence/spec.js";
 import type { AppServices } from "../../services/appServices.js";
@@ -51,6 +52,10 @@ export function handleDocumentIntelligence(request: ApiRequest, path: string, de
     const url = new URL(request.url);
     const match = matchRoute(request.method, path);
     if (!match.operation) {
+      if (match.problem) {
+        const { status, code, message } = match.problem;
+        throw status === 400 ? DiError.invalidRequest(code, message, "path") : new DiError(404, { code, message });
+      }
       if (match.allowed.length > 0) {
         const message = `${request.method} is not supported here. Use ${match.allowed.join(" or ")}.`;
         throw new DiError(405, { code: "MethodNotAllowed", message }, { allow: match.allowed.join(", ") });
@@ -124,8 +129,17 @@ async function startBatch(modelId: string, { request, url, apiVersion, services,
     options: body.options,
   };
   const batch = await services.batches(runner).create({ kind: KIND, spec: JSON.stringify(spec), labels: { modelId } });
-  const operationLocation = `${url.origin}/documentintelligence/documentModels/${encodeURIComponent(modelId)}/analyzeBatchResults/${batch.batchId}?api-version=${apiVersion}`;
+  const operationLocation = `${publicBase(url, services)}/documentintelligence/documentModels/${encodeURIComponent(modelId)}/analyzeBatchResults/${batch.batchId}?api-version=${apiVersion}`;
   return { status: 202, headers: { "operation-location": operationLocation, "retry-after": POLL_AFTER_SECONDS } };
+}
+
+/**
+ * The base of the links handed out (Operation-Location, nextLink): the configured public URL,
+ * never the request's Host header, which any caller can forge. Only a deployment with neither
+ * DOCBATCH_PUBLIC_URL nor WEBSITE_HOSTNAME (not Azure, not the local hosts) falls back to it.
+ */
+function publicBase(url: URL, services: AppServices): string {
+  return services.settings.publicUrl ?? url.origin;
 }
 
 function locate(raw: string, target: string, services: AppServices): ContainerLocation {
@@ -214,16 +228,17 @@ async function listBatches(modelId: string, url: URL, apiVersion: string, servic
   }
   const maxPageSize = Math.min(requested, MAX_LIST_PAGE_SIZE);
   await legacyBatchRows(services.store).migrateAll();
-  const page = await services.store.listBatches(KIND, {
-    maxPageSize,
-    labels: { modelId },
-    continuationToken: url.searchParams.get("continuationToken") ?? undefined,
-  });
+  const page = await services.store
+    .listBatches(KIND, { maxPageSize, labels: { modelId }, continuationToken: url.searchParams.get("continuationToken") ?? undefined })
+    .catch((error: unknown) => {
+      if (error instanceof InvalidContinuationTokenError) throw DiError.invalidArgument("InvalidParameter", error.message, "continuationToken");
+      throw error;
+    });
   const limit = pLimit(8);
   const value = await Promise.all(
     page.batches.map((batch) => limit(async () => summarize(batch, (await services.store.readCounts(batch.batchId)).counts))),
   );
-  const next = new URL(`${url.origin}/documentintelligence/documentModels/${encodeURIComponent(modelId)}/analyzeBatchResults`);
+  const next = new URL(`${publicBase(url, services)}/documentintelligence/documentModels/${encodeURIComponent(modelId)}/analyzeBatchResults`);
   next.searchParams.set("api-version", apiVersion);
   next.searchParams.set("maxpagesize", String(maxPageSize));
   if (page.continuationToken) next.searchParams.set("continuationToken", page.continuationToken);
