@@ -8,6 +8,7 @@ import type { AppServices } from "../../services/appServices.js";
 import { openContainer } from "../../storage/containerAccess.js";
 import { parseContainerUrl, StorageUrlError, type ContainerLocation } from "../../storage/containerUrl.js";
 import { listContainerDocuments, readFileList } from "../../storage/sourceListing.js";
+import { probeWritable } from "../../storage/writeProbe.js";
 import { requireApiKey } from "../http/apiKeyCheck.js";
 import { readTextBody } from "../http/requestBody.js";
 import { serve } from "../http/serve.js";
@@ -113,6 +114,7 @@ async function startBatch(modelId: string, { request, url, apiVersion, services,
   const source = locate(body.source.containerUrl, sourceTarget, services);
   const result = locate(body.resultContainerUrl, "resultContainerUrl", services);
   await refuseOversizedSource(body, source, services);
+  await requireWritableResults(result, body.resultPrefix, services);
 
   const spec: DocumentIntelligenceSpec = {
     modelId,
@@ -186,6 +188,39 @@ async function refuseOversizedSource(body: AnalyzeBatchRequest, location: Contai
       `The source holds more than ${limit} documents, the most one batch may analyze. Split it with prefixes or file lists.`,
       body.source.kind === "container" ? "azureBlobSource" : "azureBlobFileListSource",
     );
+  }
+}
+
+/** Per-request limits of the result check: a caller waits for it, so no long retry chain. */
+const RESULT_PROBE = { timeoutMs: 5_000, retry: { maxTries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 500, tryTimeoutInMs: 5_000 } } as const;
+
+/**
+ * Refuses a batch whose results could not be written, before any document is analyzed: a
+ * missing result container or a SAS / identity without write permission would otherwise fail
+ * every document at its end. A probe that gets no clear answer lets the batch start.
+ */
+async function requireWritableResults(location: ContainerLocation, resultPrefix: string, services: AppServices): Promise<void> {
+  let container;
+  try {
+    container = openContainer(location, services.storage, { retry: RESULT_PROBE.retry, target: "resultContainerUrl" });
+  } catch (error) {
+    if (error instanceof StorageUrlError) throw DiError.invalidArgument(error.code, error.message, "resultContainerUrl");
+    throw error;
+  }
+  const probe = await probeWritable(container, `${resultPrefix}.docbatch-write-check`, { timeoutMs: RESULT_PROBE.timeoutMs });
+  const answer = probe.outcome === "writable" || probe.outcome === "unknown" ? "" : `${probe.statusCode}${probe.storageCode ? ` ${probe.storageCode}` : ""}`;
+  if (probe.outcome === "containerNotFound") {
+    throw DiError.invalidRequest(
+      "ContainerNotFound",
+      `The result container '${location.url}' does not exist (${answer}). Create it before starting the batch: docbatch does not create containers.`,
+      "resultContainerUrl",
+    );
+  }
+  if (probe.outcome === "denied") {
+    const fix = location.sas
+      ? "Give resultContainerUrl a SAS that is valid, not expired and grants write (w) and create (c)."
+      : "Give the app's identity Storage Blob Data Contributor on that container, or add a SAS with write (w) and create (c).";
+    throw DiError.invalidArgument("InvalidSasToken", `docbatch may not write results into '${location.url}' (${answer}). ${fix}`, "resultContainerUrl");
   }
 }
 
