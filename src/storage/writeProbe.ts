@@ -3,7 +3,7 @@ import { isStatus } from "./tableStatusStore.js";
 
 export type WriteProbeOutcome =
   | { outcome: "writable" }
-  | { outcome: "containerNotFound" | "denied"; statusCode: number; storageCode?: string }
+  | { outcome: "containerNotFound" | "denied" | "refused"; statusCode: number; storageCode?: string }
   /** No answer, or one that says nothing about the container (throttling, 5xx): the batch finds out itself. */
   | { outcome: "unknown" };
 
@@ -14,7 +14,7 @@ const NO_SUCH_ETAG = '"0x8D0000000000000"';
  * Finds out whether blobs can be written into a container without writing one: a Put Blob
  * conditional on an ETag no blob has is authorized and routed like a real write, then refused
  * with 412 before anything is stored. 412 means writable, 404 the container is missing, 401/403
- * the SAS or the identity may not write.
+ * the SAS or the identity may not write, 400 the URL names no valid container (its name, say).
  */
 export async function probeWritable(container: ContainerClient, blobName: string, options: { timeoutMs: number }): Promise<WriteProbeOutcome> {
   try {
@@ -32,6 +32,7 @@ export async function probeWritable(container: ContainerClient, blobName: string
     if (statusCode === 404 && storageCode === "BlobNotFound") return { outcome: "writable" };
     if (statusCode === 404) return { outcome: "containerNotFound", statusCode, storageCode };
     if (statusCode === 401 || statusCode === 403) return { outcome: "denied", statusCode, storageCode };
+    if (statusCode === 400) return { outcome: "refused", statusCode, storageCode };
     return { outcome: "unknown" };
   }
 }

@@ -216,6 +216,13 @@ async function requireWritableResults(location: ContainerLocation, resultPrefix:
       "resultContainerUrl",
     );
   }
+  if (probe.outcome === "refused") {
+    throw DiError.invalidArgument(
+      "InvalidParameter",
+      `The storage service refused '${location.url}' as a result container (${answer}). Check the container name: 3-63 lowercase letters, digits and hyphens.`,
+      "resultContainerUrl",
+    );
+  }
   if (probe.outcome === "denied") {
     const fix = location.sas
       ? "Give resultContainerUrl a SAS that is valid, not expired and grants write (w) and create (c)."
