@@ -40,7 +40,7 @@ export const settingCatalogue: readonly SettingDescription[] = [
   { name: "DOCUMENT_INTELLIGENCE_REQUESTS_PER_SECOND", default: "15", description: "Request rate to Document Intelligence for the whole app." },
   { name: "DOCUMENT_INTELLIGENCE_PREFER_CLOUD_READ", default: "false", description: "Send prebuilt-read to Document Intelligence instead of the offline reader." },
   { name: "DOCBATCH_PUBLIC_URL", description: "Base URL callers reach the app at (e.g. `https://docbatch.example.com` behind a gateway or custom domain); `Operation-Location` and `nextLink` are built from it, never from the request's `Host` header. Defaults to `https://` + `WEBSITE_HOSTNAME`." },
-  { name: "WEBSITE_HOSTNAME", readBy: "platform", description: "The app's default host name, set by Azure (and by `npm run local` to its own address); the default of `DOCBATCH_PUBLIC_URL`." },
+  { name: "WEBSITE_HOSTNAME", readBy: "platform", description: "The app's default host name, set by Azure, Core Tools and `npm run local` (leave it empty in local.settings.json); the default of `DOCBATCH_PUBLIC_URL`. With neither set, links follow the request's host." },
   { name: "DOCBATCH_LLM_ENDPOINT", description: "Base URL of the OpenAI-compatible upstream that runs LLM requests, including `/v1` (e.g. `https://<resource>.openai.azure.com/openai/v1`, `http://127.0.0.1:11434/v1`). Unset: no LLM upstream." },
   { name: "DOCBATCH_LLM_API_KEY", description: "Key for that upstream (`api-key` header for Azure endpoints, `Authorization: Bearer` otherwise). Unset with an Azure endpoint: the managed identity's token." },
   { name: "DOCBATCH_LLM_MODELS", default: "*", description: "Comma-separated model (Azure: deployment) names the upstream serves; `*` for any." },
