@@ -18,6 +18,7 @@ export type Outage = "refusing connections" | "accepting connections but never a
 export function describeOutage(outage: Outage): void {
   describe(`the app's storage ${outage}`, { timeout: 120_000 }, () => {
     let docbatch: Docbatch;
+    let ownBlobEndpoint: string;
     let storage: { port: number; requests: number; close(): Promise<void> } | undefined;
     before(async () => {
       let endpoints;
@@ -28,6 +29,7 @@ export function describeOutage(outage: Outage): void {
         const port = storage.port;
         endpoints = endpointsFor("127.0.0.1", { blob: port, queue: port, table: port });
       }
+      ownBlobEndpoint = endpoints.blobEndpoint;
       docbatch = await startDocbatch({ env: { AzureWebJobsStorage: endpoints.connectionString } });
     });
     after(async () => {
@@ -61,6 +63,11 @@ export function describeOutage(outage: Outage): void {
             azureBlobSource: { containerUrl: await sasUrlFor(source, docbatch.azurite, "rl") },
             resultContainerUrl: await sasUrlFor(results, docbatch.azurite),
           }),
+        }),
+        // Without SAS, on the app's own (unreachable) account.
+        call(`/documentintelligence/documentModels/prebuilt-read:analyzeBatch?${API_VERSION}`, {
+          method: "POST",
+          body: JSON.stringify({ azureBlobSource: { containerUrl: `${ownBlobEndpoint}/docs` }, resultContainerUrl: `${ownBlobEndpoint}/results` }),
         }),
         call(`/documentintelligence/documentModels/prebuilt-read/analyzeBatchResults?${API_VERSION}`),
         call(`/documentintelligence/documentModels/prebuilt-read/analyzeBatchResults/6f1c1a3e-0000-4000-8000-000000000000?${API_VERSION}`),

@@ -43,6 +43,16 @@ function pollAfterSeconds(documentCount: number | undefined): string {
   return String(Math.min(30, 1 + Math.floor((documentCount ?? 0) / 10_000)));
 }
 const DEFAULT_LIST_PAGE_SIZE = 50;
+
+/**
+ * The caller's storage as reached while the caller waits (the source count, the result check):
+ * one retry and a time limit, never the SDK's long chain. A check cut short lets the batch start.
+ */
+const WHILE_CALLER_WAITS = {
+  retry: { maxTries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 500, tryTimeoutInMs: 5_000 },
+  countTimeoutMs: 10_000,
+  probeTimeoutMs: 5_000,
+} as const;
 const MAX_LIST_PAGE_SIZE = 200;
 
 /** Serves `/documentintelligence/{path}`: key check, routing, then the operation. */
@@ -110,6 +120,9 @@ async function resolveModel(modelId: string, services: AppServices) {
 async function startBatch(modelId: string, { request, url, apiVersion, services, runner }: OperationCall): Promise<ApiResponse> {
   const body = parseAnalyzeBatchRequest(url.searchParams, await readTextBody(request, { limitBytes: MAX_REQUEST_BODY_BYTES }));
   await resolveModel(modelId, services);
+  // The app's own tables first (once per process, then free): with its storage down the caller
+  // gets 503 at once, before the checks of the source and result containers wait on it too.
+  await services.store.ensureTables();
   const sourceTarget = body.source.kind === "container" ? "azureBlobSource.containerUrl" : "azureBlobFileListSource.containerUrl";
   const source = locate(body.source.containerUrl, sourceTarget, services);
   const result = locate(body.resultContainerUrl, "resultContainerUrl", services);
@@ -166,15 +179,16 @@ function seal(location: ContainerLocation, raw: string, services: AppServices): 
 
 /**
  * Counts the source up to one past the limit, so an oversized batch is refused with 400 before
- * it is accepted. Problems reaching the source are left to the batch itself, which then fails
- * with the storage error in its status, as the service does.
+ * it is accepted. Problems reaching the source (or a count that takes too long) are left to the
+ * batch itself, which then fails with the storage error in its status, as the service does.
  */
 async function refuseOversizedSource(body: AnalyzeBatchRequest, location: ContainerLocation, services: AppServices): Promise<void> {
   const limit = services.settings.maxDocumentsPerBatch;
   let count = 0;
   try {
-    const container = openContainer(location, services.storage);
-    const pages = body.source.kind === "container" ? listContainerDocuments(container, body.source.prefix, { pageSize: 5000 }) : readFileList(container, body.source.fileList, { pageSize: 5000 });
+    const container = openContainer(location, services.storage, { retry: WHILE_CALLER_WAITS.retry });
+    const listing = { pageSize: 5000, signal: AbortSignal.timeout(WHILE_CALLER_WAITS.countTimeoutMs) };
+    const pages = body.source.kind === "container" ? listContainerDocuments(container, body.source.prefix, listing) : readFileList(container, body.source.fileList, listing);
     for await (const page of pages) {
       count += page.length;
       if (count > limit) break;
@@ -191,8 +205,6 @@ async function refuseOversizedSource(body: AnalyzeBatchRequest, location: Contai
   }
 }
 
-/** Per-request limits of the result check: a caller waits for it, so no long retry chain. */
-const RESULT_PROBE = { timeoutMs: 5_000, retry: { maxTries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 500, tryTimeoutInMs: 5_000 } } as const;
 
 /**
  * Refuses a batch whose results could not be written, before any document is analyzed: a
@@ -202,12 +214,12 @@ const RESULT_PROBE = { timeoutMs: 5_000, retry: { maxTries: 2, retryDelayInMs: 2
 async function requireWritableResults(location: ContainerLocation, resultPrefix: string, services: AppServices): Promise<void> {
   let container;
   try {
-    container = openContainer(location, services.storage, { retry: RESULT_PROBE.retry, target: "resultContainerUrl" });
+    container = openContainer(location, services.storage, { retry: WHILE_CALLER_WAITS.retry, target: "resultContainerUrl" });
   } catch (error) {
     if (error instanceof StorageUrlError) throw DiError.invalidArgument(error.code, error.message, "resultContainerUrl");
     throw error;
   }
-  const probe = await probeWritable(container, `${resultPrefix}.docbatch-write-check`, { timeoutMs: RESULT_PROBE.timeoutMs });
+  const probe = await probeWritable(container, `${resultPrefix}.docbatch-write-check`, { timeoutMs: WHILE_CALLER_WAITS.probeTimeoutMs });
   const answer = probe.outcome === "writable" || probe.outcome === "unknown" ? "" : `${probe.statusCode}${probe.storageCode ? ` ${probe.storageCode}` : ""}`;
   if (probe.outcome === "containerNotFound") {
     throw DiError.invalidRequest(
