@@ -127,7 +127,7 @@ async function startBatch(modelId: string, { request, url, apiVersion, services,
   const source = locate(body.source.containerUrl, sourceTarget, services);
   const result = locate(body.resultContainerUrl, "resultContainerUrl", services);
   await refuseOversizedSource(body, source, services);
-  await requireWritableResults(result, body.resultPrefix, services);
+  await requireWritableResults(result, services);
 
   const spec: DocumentIntelligenceSpec = {
     modelId,
@@ -211,7 +211,7 @@ async function refuseOversizedSource(body: AnalyzeBatchRequest, location: Contai
  * missing result container or a SAS / identity without write permission would otherwise fail
  * every document at its end. A probe that gets no clear answer lets the batch start.
  */
-async function requireWritableResults(location: ContainerLocation, resultPrefix: string, services: AppServices): Promise<void> {
+async function requireWritableResults(location: ContainerLocation, services: AppServices): Promise<void> {
   let container;
   try {
     container = openContainer(location, services.storage, { retry: WHILE_CALLER_WAITS.retry, target: "resultContainerUrl" });
@@ -219,7 +219,8 @@ async function requireWritableResults(location: ContainerLocation, resultPrefix:
     if (error instanceof StorageUrlError) throw DiError.invalidArgument(error.code, error.message, "resultContainerUrl");
     throw error;
   }
-  const probe = await probeWritable(container, `${resultPrefix}.docbatch-write-check`, { timeoutMs: WHILE_CALLER_WAITS.probeTimeoutMs });
+  // Permissions are the container's (SAS and roles), so one name at its root tells for every prefix.
+  const probe = await probeWritable(container, ".docbatch-write-check", { timeoutMs: WHILE_CALLER_WAITS.probeTimeoutMs });
   const answer = probe.outcome === "writable" || probe.outcome === "unknown" ? "" : `${probe.statusCode}${probe.storageCode ? ` ${probe.storageCode}` : ""}`;
   if (probe.outcome === "containerNotFound") {
     throw DiError.invalidRequest(
@@ -231,7 +232,7 @@ async function requireWritableResults(location: ContainerLocation, resultPrefix:
   if (probe.outcome === "refused") {
     throw DiError.invalidArgument(
       "InvalidParameter",
-      `The storage service refused '${location.url}' as a result container (${answer}). Check the container name: 3-63 lowercase letters, digits and hyphens.`,
+      `The storage service refused '${location.url}' as a result container (${answer}). Check that the URL names the container itself.`,
       "resultContainerUrl",
     );
   }
