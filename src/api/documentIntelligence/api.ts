@@ -8,7 +8,6 @@ import type { AppServices } from "../../services/appServices.js";
 import { openContainer } from "../../storage/containerAccess.js";
 import { parseContainerUrl, StorageUrlError, type ContainerLocation } from "../../storage/containerUrl.js";
 import { listContainerDocuments, readFileList } from "../../storage/sourceListing.js";
-import { probeWritable } from "../../storage/writeProbe.js";
 import { requireApiKey } from "../http/apiKeyCheck.js";
 import { readTextBody } from "../http/requestBody.js";
 import { serve } from "../http/serve.js";
@@ -16,6 +15,7 @@ import type { ApiRequest, ApiResponse } from "../http/types.js";
 import { parseAnalyzeBatchRequest, requireApiVersion, type AnalyzeBatchRequest } from "./analyzeBatchRequest.js";
 import { DiError, diErrors } from "./errors.js";
 import { detailOf, streamOperation, summarize } from "./operationView.js";
+import { requireWritableResults, WHILE_CALLER_WAITS } from "./resultContainerCheck.js";
 import { matchRoute, MODEL_ID_PATTERN, RESULT_ID_PATTERN, type DiOperation } from "./routes.js";
 
 export type { ApiRequest, ApiResponse } from "../http/types.js";
@@ -43,16 +43,6 @@ function pollAfterSeconds(documentCount: number | undefined): string {
   return String(Math.min(30, 1 + Math.floor((documentCount ?? 0) / 10_000)));
 }
 const DEFAULT_LIST_PAGE_SIZE = 50;
-
-/**
- * The caller's storage as reached while the caller waits (the source count, the result check):
- * one retry and a time limit, never the SDK's long chain. A check cut short lets the batch start.
- */
-const WHILE_CALLER_WAITS = {
-  retry: { maxTries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 500, tryTimeoutInMs: 5_000 },
-  countTimeoutMs: 10_000,
-  probeTimeoutMs: 5_000,
-} as const;
 const MAX_LIST_PAGE_SIZE = 200;
 
 /** Serves `/documentintelligence/{path}`: key check, routing, then the operation. */
@@ -202,45 +192,6 @@ async function refuseOversizedSource(body: AnalyzeBatchRequest, location: Contai
       `The source holds more than ${limit} documents, the most one batch may analyze. Split it with prefixes or file lists.`,
       body.source.kind === "container" ? "azureBlobSource" : "azureBlobFileListSource",
     );
-  }
-}
-
-
-/**
- * Refuses a batch whose results could not be written, before any document is analyzed: a
- * missing result container or a SAS / identity without write permission would otherwise fail
- * every document at its end. A probe that gets no clear answer lets the batch start.
- */
-async function requireWritableResults(location: ContainerLocation, services: AppServices): Promise<void> {
-  let container;
-  try {
-    container = openContainer(location, services.storage, { retry: WHILE_CALLER_WAITS.retry, target: "resultContainerUrl" });
-  } catch (error) {
-    if (error instanceof StorageUrlError) throw DiError.invalidArgument(error.code, error.message, "resultContainerUrl");
-    throw error;
-  }
-  // Permissions are the container's (SAS and roles), so one name at its root tells for every prefix.
-  const probe = await probeWritable(container, ".docbatch-write-check", { timeoutMs: WHILE_CALLER_WAITS.probeTimeoutMs });
-  const answer = probe.outcome === "writable" || probe.outcome === "unknown" ? "" : `${probe.statusCode}${probe.storageCode ? ` ${probe.storageCode}` : ""}`;
-  if (probe.outcome === "containerNotFound") {
-    throw DiError.invalidRequest(
-      "ContainerNotFound",
-      `The result container '${location.url}' does not exist (${answer}). Create it before starting the batch: docbatch does not create containers.`,
-      "resultContainerUrl",
-    );
-  }
-  if (probe.outcome === "refused") {
-    throw DiError.invalidArgument(
-      "InvalidParameter",
-      `The storage service refused '${location.url}' as a result container (${answer}). Check that the URL names the container itself.`,
-      "resultContainerUrl",
-    );
-  }
-  if (probe.outcome === "denied") {
-    const fix = location.sas
-      ? "Give resultContainerUrl a SAS that is valid, not expired and grants write (w) and create (c)."
-      : "Give the app's identity Storage Blob Data Contributor on that container, or add a SAS with write (w) and create (c).";
-    throw DiError.invalidArgument("InvalidSasToken", `docbatch may not write results into '${location.url}' (${answer}). ${fix}`, "resultContainerUrl");
   }
 }
 
