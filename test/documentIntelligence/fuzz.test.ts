@@ -52,6 +52,8 @@ describe("fuzzing the Document Intelligence front door", { timeout: 120_000 }, (
     console.log(`fuzz: ${requests.length} cases (seed ${SEED}):`, Object.fromEntries([...defects].sort()));
     assert.equal(requests.length, CASES);
     assert.deepEqual(failures.slice(0, 10), [], `${failures.length} of ${requests.length} answers were wrong (rerun with FUZZ_SEED=${SEED})`);
+    const listed = await fetch(`${docbatch.host.url}/documentintelligence/documentModels/prebuilt-read/analyzeBatchResults?api-version=${API_VERSION}`, { headers: { "api-key": docbatch.apiKey } });
+    assert.deepEqual((await listed.json()).value, [], "no malformed request started a batch");
   });
 
   test("a good batch still succeeds afterwards", async () => {
