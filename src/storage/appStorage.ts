@@ -1,6 +1,6 @@
 import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import { BlobServiceClient, StorageSharedKeyCredential, type StoragePipelineOptions } from "@azure/storage-blob";
-import { AzureNamedKeyCredential, TableClient, type TableServiceClientOptions } from "@azure/data-tables";
+import { AzureNamedKeyCredential, RestError, TableClient, type TableServiceClientOptions } from "@azure/data-tables";
 
 /**
  * The app's own storage account (status tables, work lists), found the way the Functions host
@@ -57,9 +57,16 @@ function clientOptions(options: AppStorageOptions): { table: TableServiceClientO
           position: "perRetry",
           policy: {
             name: "docbatchTryTimeout",
-            sendRequest: (request, next) => {
+            sendRequest: async (request, next) => {
               request.timeout ||= REQUEST_PATH_TRY_TIMEOUT_MS;
-              return next(request);
+              try {
+                return await next(request);
+              } catch (error) {
+                // A try cut at its timeout surfaces as AbortError, which the retry policy gives up
+                // on; as ETIMEDOUT it is retried once like any other network failure.
+                if ((error as Error)?.name !== "AbortError" || request.abortSignal?.aborted) throw error;
+                throw new RestError(`Table storage did not answer within ${request.timeout} ms`, { code: "ETIMEDOUT", request });
+              }
             },
           },
         },
