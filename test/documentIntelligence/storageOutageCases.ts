@@ -81,7 +81,7 @@ export function describeOutage(outage: Outage): void {
       }
       if (storage) {
         // Each call gives up after a try and one retry of the tables' creation (two tables at
-        // once): four requests, where the SDK's default chain would make ten.
+        // once): four requests, where the SDK's default chain (four tries each) would make eight, spaced over seconds.
         const made = storage.requests - requestsBefore;
         assert.ok(made <= calls.length * 6, `${made} storage requests for ${calls.length} calls`);
       }
