@@ -53,6 +53,9 @@ export async function handleHttpTrigger(ctx: HttpTriggerContext, fn: RegisteredF
     for (let i = 0; i < proxyRes.rawHeaders.length; i += 2) {
       if (!HOP_BY_HOP.has(proxyRes.rawHeaders[i].toLowerCase())) raw.push(proxyRes.rawHeaders[i], proxyRes.rawHeaders[i + 1]);
     }
+    // An app that answers before reading the whole body (413 at its limit) leaves the rest
+    // unread on the socket; reusing it would reset the caller's next request. Close it instead.
+    if (!req.complete) raw.push("Connection", "close");
     res.writeHead(proxyRes.statusCode ?? 500, raw);
     proxyRes.pipe(res);
     proxyRes.on("error", () => res.destroy());

@@ -40,6 +40,8 @@ export const settingCatalogue: readonly SettingDescription[] = [
   { name: "DOCUMENT_INTELLIGENCE_KEY", description: "Key for that endpoint. Unset: the managed identity is used." },
   { name: "DOCUMENT_INTELLIGENCE_REQUESTS_PER_SECOND", default: "15", description: "Request rate to Document Intelligence for the whole app." },
   { name: "DOCUMENT_INTELLIGENCE_PREFER_CLOUD_READ", default: "false", description: "Send prebuilt-read to Document Intelligence instead of the offline reader." },
+  { name: "DOCBATCH_PUBLIC_URL", description: "Base URL callers reach the app at (e.g. `https://docbatch.example.com` behind a gateway or custom domain); `Operation-Location` and `nextLink` are built from it, never from the request's `Host` header. Defaults to `https://` + `WEBSITE_HOSTNAME`." },
+  { name: "WEBSITE_HOSTNAME", readBy: "platform", description: "The app's default host name, set by Azure, Core Tools and `npm run local` (leave it empty in local.settings.json); the default of `DOCBATCH_PUBLIC_URL`. With neither set, links follow the request's host." },
   { name: "DOCBATCH_LLM_ENDPOINT", description: "Base URL of the OpenAI-compatible upstream that runs LLM requests, including `/v1` (e.g. `https://<resource>.openai.azure.com/openai/v1`, `http://127.0.0.1:11434/v1`). Unset: no LLM upstream." },
   { name: "DOCBATCH_LLM_API_KEY", description: "Key for that upstream (`api-key` header for Azure endpoints, `Authorization: Bearer` otherwise). Unset with an Azure endpoint: the managed identity's token." },
   { name: "DOCBATCH_LLM_MODELS", default: "*", description: "Comma-separated model (Azure: deployment) names the upstream serves; `*` for any." },
@@ -77,6 +79,8 @@ const settingsSchema = z.object({
   DOCUMENT_INTELLIGENCE_KEY: z.string().optional(),
   DOCUMENT_INTELLIGENCE_REQUESTS_PER_SECOND: z.coerce.number().positive().optional().transform((v) => v ?? 15),
   DOCUMENT_INTELLIGENCE_PREFER_CLOUD_READ: bool,
+  DOCBATCH_PUBLIC_URL: z.string().regex(/^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/, "an http(s) URL without query or fragment").optional(),
+  WEBSITE_HOSTNAME: z.string().regex(/^[A-Za-z0-9.\-\[\]:]+$/, "a host name, optionally with :port").optional(),
   DOCBATCH_LLM_ENDPOINT: z.string().url().optional(),
   DOCBATCH_LLM_API_KEY: z.string().optional(),
   DOCBATCH_LLM_MODELS: z.string().optional().transform((v) => (v ?? "*").split(",").map((m) => m.trim()).filter(Boolean)),
@@ -110,6 +114,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env) {
     taskHub: s.DOCBATCH_TASK_HUB,
     analyzeTimeoutMs: s.DOCBATCH_ANALYZE_TIMEOUT_SECONDS * 1000,
     ocrWorkers: s.DOCBATCH_OCR_WORKERS,
+    publicUrl: publicUrlOf(s.DOCBATCH_PUBLIC_URL, s.WEBSITE_HOSTNAME),
     documentIntelligence: s.DOCUMENT_INTELLIGENCE_ENDPOINT
       ? {
           endpoint: s.DOCUMENT_INTELLIGENCE_ENDPOINT,
@@ -130,6 +135,18 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env) {
         ]
       : [],
   };
+}
+
+/**
+ * Where callers reach the app, without a trailing slash: the links the app hands out are built
+ * from it, so a forged `Host` header cannot point them elsewhere. A loopback host name (the
+ * local host, Core Tools) is plain http; Azure's default host names are https.
+ */
+function publicUrlOf(configured: string | undefined, hostName: string | undefined): string | undefined {
+  if (configured) return configured.replace(/\/+$/, "");
+  if (!hostName) return undefined;
+  const loopback = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/i.test(hostName);
+  return `${loopback ? "http" : "https"}://${hostName}`;
 }
 
 /** One OpenAI-compatible upstream as configured (see src/llm/upstream.ts). */

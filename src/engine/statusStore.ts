@@ -30,6 +30,7 @@ export interface StatusStore {
    * One kind's batches that are not deleted, newest first, a page at a time.
    * `labels` keeps only batches whose labels match all given pairs.
    * `after` starts after that batch id (OpenAI-style paging); `continuationToken` resumes a page sequence.
+   * A token that cannot be one of this store's fails with InvalidContinuationTokenError.
    */
   listBatches(kind: string, options: ListBatchesOptions): Promise<{ batches: BatchRecord[]; continuationToken?: string }>;
 
@@ -66,6 +67,14 @@ export interface StatusStore {
 
   /** Deletes every item row and counter of a batch; returns how many rows went. */
   deleteItems(batchId: string): Promise<number>;
+}
+
+/** A `continuationToken` this store cannot have handed out: the caller's mistake. */
+export class InvalidContinuationTokenError extends Error {
+  override readonly name = "InvalidContinuationTokenError";
+  constructor() {
+    super("The continuationToken is not one this service returned. Start again without it, then pass on the one each nextLink carries, unchanged.");
+  }
 }
 
 export interface StoredBatch extends BatchRecord {

@@ -1,9 +1,9 @@
 import { app } from "@azure/functions";
-import { checkHealth } from "../http/health.js";
+import { healthResponse } from "../http/health.js";
 
 app.http("health", {
   route: "health",
   methods: ["GET"],
   authLevel: "anonymous",
-  handler: async () => ({ jsonBody: await checkHealth() }),
+  handler: healthResponse,
 });

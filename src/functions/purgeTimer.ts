@@ -12,9 +12,9 @@ app.timer("purgeExpiredBatches", {
     const services = getAppServices();
     const client = df.getClient(context);
     // Rows from before the engine are moved first, so they expire like any other.
-    await legacyBatchRows(services.store).migrateAll();
+    await legacyBatchRows(services.workStore).migrateAll();
     await purgeExpiredBatches({
-      store: services.store,
+      store: services.workStore,
       kinds: services.kinds,
       purgeInstance: async (instanceId) => {
         await client.purgeInstanceHistory(instanceId);

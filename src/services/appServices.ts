@@ -20,7 +20,10 @@ import { TableStatusStore } from "../storage/tableStatusStore.js";
 export interface AppServices {
   settings: DocbatchSettings;
   storage: AppStorage;
+  /** The status store for calls a caller waits on (front doors): short tries, one retry (AppStorageOptions.requestPath). */
   store: TableStatusStore;
+  /** The same tables for activities and timers, with the SDKs' patient retries; the engine's store. */
+  workStore: TableStatusStore;
   urlPolicy: StorageUrlPolicy;
   /** Seals SAS-bearing URLs at rest; undefined when no encryption key is configured. */
   secrets?: SecretBox;
@@ -43,14 +46,15 @@ export function createAppServices(env: NodeJS.ProcessEnv = process.env): AppServ
   const settings = readSettings(env);
   const storage = createAppStorage(env);
   const now = () => clock.now();
-  const store = new TableStatusStore(storage, { tablePrefix: settings.tablePrefix, now });
+  const store = new TableStatusStore(createAppStorage(env, { requestPath: true }), { tablePrefix: settings.tablePrefix, now });
+  const workStore = new TableStatusStore(storage, { tablePrefix: settings.tablePrefix, now });
   let built: AppServices | undefined;
   const kinds = createKindRegistry(() => built!);
   const engine: EngineDeps = {
-    store,
+    store: workStore,
     kinds,
-    recentBatches: new RecentBatches(store),
-    recentItems: new RecentItems(store),
+    recentBatches: new RecentBatches(workStore),
+    recentItems: new RecentItems(workStore),
     now,
     shutdown: hostShutdown.signal,
     limits: { ...DEFAULT_ENGINE_LIMITS, itemsPerLeaf: settings.documentsPerSubOrchestration },
@@ -59,6 +63,7 @@ export function createAppServices(env: NodeJS.ProcessEnv = process.env): AppServ
     settings,
     storage,
     store,
+    workStore,
     urlPolicy: storageUrlPolicy(settings, storage.accountName),
     secrets: settings.encryptionKey ? createSecretBox(settings.encryptionKey) : undefined,
     analyzers: getAnalyzerRegistry(),

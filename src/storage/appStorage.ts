@@ -1,6 +1,6 @@
 import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
-import { BlobServiceClient, StorageSharedKeyCredential } from "@azure/storage-blob";
-import { AzureNamedKeyCredential, TableClient } from "@azure/data-tables";
+import { BlobServiceClient, StorageSharedKeyCredential, type StoragePipelineOptions } from "@azure/storage-blob";
+import { AzureNamedKeyCredential, RestError, TableClient, type TableServiceClientOptions } from "@azure/data-tables";
 
 /**
  * The app's own storage account (status tables, work lists), found the way the Functions host
@@ -34,7 +34,50 @@ const DEVELOPMENT_ACCOUNT: Record<string, string> = {
   TableEndpoint: "http://127.0.0.1:10002/devstoreaccount1",
 };
 
-export function createAppStorage(env: NodeJS.ProcessEnv = process.env): AppStorage {
+export interface AppStorageOptions {
+  /**
+   * For calls a caller waits on (the front doors, /health): each try is cut at a short timeout
+   * and retried once, so an outage answers 503 within seconds instead of after the SDKs' retry
+   * chains. Activities and timers keep the SDKs' patient defaults.
+   */
+  requestPath?: boolean;
+}
+
+/** Per try, and the one retry after it, on the request path. */
+const REQUEST_PATH_TRY_TIMEOUT_MS = 2_000;
+const REQUEST_PATH_RETRY = { maxRetries: 1, retryDelayInMs: 200, maxRetryDelayInMs: 500 };
+
+function clientOptions(options: AppStorageOptions): { table: TableServiceClientOptions; blob: StoragePipelineOptions } {
+  if (!options.requestPath) return { table: {}, blob: {} };
+  return {
+    table: {
+      retryOptions: REQUEST_PATH_RETRY,
+      additionalPolicies: [
+        {
+          position: "perRetry",
+          policy: {
+            name: "docbatchTryTimeout",
+            sendRequest: async (request, next) => {
+              request.timeout ||= REQUEST_PATH_TRY_TIMEOUT_MS;
+              try {
+                return await next(request);
+              } catch (error) {
+                // A try cut at its timeout surfaces as AbortError, which the retry policy gives up
+                // on; as ETIMEDOUT it is retried once like any other network failure.
+                if ((error as Error)?.name !== "AbortError" || request.abortSignal?.aborted) throw error;
+                throw new RestError(`Table storage did not answer within ${request.timeout} ms`, { code: "ETIMEDOUT", request });
+              }
+            },
+          },
+        },
+      ],
+    },
+    blob: { retryOptions: { maxTries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 500, tryTimeoutInMs: REQUEST_PATH_TRY_TIMEOUT_MS } },
+  };
+}
+
+export function createAppStorage(env: NodeJS.ProcessEnv = process.env, options: AppStorageOptions = {}): AppStorage {
+  const clients = clientOptions(options);
   const connectionString = env.AzureWebJobsStorage;
   if (connectionString) {
     const parts = connectionString.trim() === "UseDevelopmentStorage=true" ? DEVELOPMENT_ACCOUNT : parseConnectionString(connectionString);
@@ -52,8 +95,8 @@ export function createAppStorage(env: NodeJS.ProcessEnv = process.env): AppStora
       accountName,
       blobEndpoint,
       tableEndpoint,
-      blobService: new BlobServiceClient(blobEndpoint, blobCredential),
-      table: (name) => new TableClient(tableEndpoint, name, tableCredential, { allowInsecureConnection }),
+      blobService: new BlobServiceClient(blobEndpoint, blobCredential, clients.blob),
+      table: (name) => new TableClient(tableEndpoint, name, tableCredential, { ...clients.table, allowInsecureConnection }),
       sharedKey: { accountName, accountKey },
     };
   }
@@ -69,8 +112,8 @@ export function createAppStorage(env: NodeJS.ProcessEnv = process.env): AppStora
     accountName: new URL(blobEndpoint).hostname.split(".")[0],
     blobEndpoint: trimSlash(blobEndpoint),
     tableEndpoint: trimSlash(tableEndpoint),
-    blobService: new BlobServiceClient(blobEndpoint, credential),
-    table: (name) => new TableClient(trimSlash(tableEndpoint), name, credential),
+    blobService: new BlobServiceClient(blobEndpoint, credential, clients.blob),
+    table: (name) => new TableClient(trimSlash(tableEndpoint), name, credential, clients.table),
     credential,
   };
 }

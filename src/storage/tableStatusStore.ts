@@ -1,7 +1,7 @@
 import { odata, RestError, TableClient, TableTransaction, type TableEntityResult } from "@azure/data-tables";
 import type { BatchRecord, BatchSummary, EngineError, ItemCounts, ItemMetrics, ItemOutcome, ItemRecord, ItemSeed } from "../engine/model.js";
 import { batchMayMove, isFinalItemStatus, LABEL_KEY_PATTERN, METRIC_KEY_PATTERN, NO_ITEMS } from "../engine/statusRules.js";
-import type { FinishItemOptions, ListBatchesOptions, StatusStore, StoredBatch, StoredItem } from "../engine/statusStore.js";
+import { InvalidContinuationTokenError, type FinishItemOptions, type ListBatchesOptions, type StatusStore, type StoredBatch, type StoredItem } from "../engine/statusStore.js";
 import type { AppStorage } from "./appStorage.js";
 
 /**
@@ -121,6 +121,7 @@ export class TableStatusStore implements StatusStore {
     let filter = odata`PartitionKey eq ${kind} and deleted eq ${false}`;
     if (options.after) filter += ` and ${odata`RowKey gt ${options.after}`}`;
     for (const [key, value] of Object.entries(options.labels ?? {})) filter += ` and ${labelColumn(key)} eq '${value.replaceAll("'", "''")}'`;
+    if (options.continuationToken !== undefined) requireOwnToken(options.continuationToken);
     const pages = this.batches
       .listEntities<Entity>({ queryOptions: { filter } })
       .byPage({ maxPageSize: options.maxPageSize, continuationToken: options.continuationToken });
@@ -473,4 +474,20 @@ async function ignoreStatus(status: number, promise: Promise<unknown>): Promise<
 function jitter(attempt: number): Promise<void> {
   const ms = Math.random() * Math.min(200, 5 * 2 ** Math.min(attempt, 6));
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Table continuation tokens are base64 JSON `{ nextPartitionKey, nextRowKey? }` (the SDK's
+ * encoding); anything else would fail deep in the SDK as an unexplained error. The query's
+ * partition filter keeps any well-formed token inside this kind's batches.
+ */
+function requireOwnToken(token: string): void {
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(token, "base64").toString("utf8"));
+  } catch {
+    throw new InvalidContinuationTokenError();
+  }
+  const { nextPartitionKey, nextRowKey } = (decoded ?? {}) as { nextPartitionKey?: unknown; nextRowKey?: unknown };
+  if (typeof nextPartitionKey !== "string" || (nextRowKey !== undefined && typeof nextRowKey !== "string")) throw new InvalidContinuationTokenError();
 }

@@ -27,6 +27,8 @@ const optionalInAzure: Record<string, string> = {
   AzureWebJobsStorage: "a connection string carries the account key; Azure uses the identity-based AzureWebJobsStorage__* settings",
   DOCBATCH_OCR_WORKERS: "defaults to the instance's core count, which follows the chosen Flex instance memory",
   DOCUMENT_INTELLIGENCE_KEY: "the app's managed identity holds Cognitive Services User on the account; no key is stored",
+  DOCBATCH_PUBLIC_URL: "defaults to https:// + WEBSITE_HOSTNAME, the app's own host name; set it through extraAppSettings when a gateway or custom domain fronts the app",
+  WEBSITE_HOSTNAME: "Azure sets it on every app; an app setting cannot override it",
   DOCBATCH_LLM_API_KEY: "an Azure OpenAI upstream is reached with the managed identity (Cognitive Services OpenAI User); a key for another upstream goes in as a Key Vault reference through extraAppSettings",
 };
 

@@ -1,6 +1,7 @@
 import pLimit from "p-limit";
 import type { BatchRunner } from "../../engine/batches.js";
 import type { BatchRecord } from "../../engine/model.js";
+import { InvalidContinuationTokenError } from "../../engine/statusStore.js";
 import { legacyBatchRows } from "../../kinds/documentIntelligence/legacyBatches.js";
 import { DOCUMENT_INTELLIGENCE_KIND, type DocumentIntelligenceSpec } from "../../kinds/documentIntelligence/spec.js";
 import type { AppServices } from "../../services/appServices.js";
@@ -14,6 +15,7 @@ import type { ApiRequest, ApiResponse } from "../http/types.js";
 import { parseAnalyzeBatchRequest, requireApiVersion, type AnalyzeBatchRequest } from "./analyzeBatchRequest.js";
 import { DiError, diErrors } from "./errors.js";
 import { detailOf, streamOperation, summarize } from "./operationView.js";
+import { requireWritableResults, WHILE_CALLER_WAITS } from "./resultContainerCheck.js";
 import { matchRoute, MODEL_ID_PATTERN, RESULT_ID_PATTERN, type DiOperation } from "./routes.js";
 
 export type { ApiRequest, ApiResponse } from "../http/types.js";
@@ -51,6 +53,10 @@ export function handleDocumentIntelligence(request: ApiRequest, path: string, de
     const url = new URL(request.url);
     const match = matchRoute(request.method, path);
     if (!match.operation) {
+      if (match.problem) {
+        const { status, code, message } = match.problem;
+        throw status === 400 ? DiError.invalidRequest(code, message, "path") : new DiError(404, { code, message });
+      }
       if (match.allowed.length > 0) {
         const message = `${request.method} is not supported here. Use ${match.allowed.join(" or ")}.`;
         throw new DiError(405, { code: "MethodNotAllowed", message }, { allow: match.allowed.join(", ") });
@@ -104,10 +110,14 @@ async function resolveModel(modelId: string, services: AppServices) {
 async function startBatch(modelId: string, { request, url, apiVersion, services, runner }: OperationCall): Promise<ApiResponse> {
   const body = parseAnalyzeBatchRequest(url.searchParams, await readTextBody(request, { limitBytes: MAX_REQUEST_BODY_BYTES }));
   await resolveModel(modelId, services);
+  // The app's own tables first (once per process, then free): with its storage down the caller
+  // gets 503 at once, before the checks of the source and result containers wait on it too.
+  await services.store.ensureTables();
   const sourceTarget = body.source.kind === "container" ? "azureBlobSource.containerUrl" : "azureBlobFileListSource.containerUrl";
   const source = locate(body.source.containerUrl, sourceTarget, services);
   const result = locate(body.resultContainerUrl, "resultContainerUrl", services);
   await refuseOversizedSource(body, source, services);
+  await requireWritableResults(result, services);
 
   const spec: DocumentIntelligenceSpec = {
     modelId,
@@ -124,8 +134,17 @@ async function startBatch(modelId: string, { request, url, apiVersion, services,
     options: body.options,
   };
   const batch = await services.batches(runner).create({ kind: KIND, spec: JSON.stringify(spec), labels: { modelId } });
-  const operationLocation = `${url.origin}/documentintelligence/documentModels/${encodeURIComponent(modelId)}/analyzeBatchResults/${batch.batchId}?api-version=${apiVersion}`;
+  const operationLocation = `${publicBase(url, services)}/documentintelligence/documentModels/${encodeURIComponent(modelId)}/analyzeBatchResults/${batch.batchId}?api-version=${apiVersion}`;
   return { status: 202, headers: { "operation-location": operationLocation, "retry-after": POLL_AFTER_SECONDS } };
+}
+
+/**
+ * The base of the links handed out (Operation-Location, nextLink): the configured public URL,
+ * never the request's Host header, which any caller can forge. Only a deployment with neither
+ * DOCBATCH_PUBLIC_URL nor WEBSITE_HOSTNAME (not Azure, not the local hosts) falls back to it.
+ */
+function publicBase(url: URL, services: AppServices): string {
+  return services.settings.publicUrl ?? url.origin;
 }
 
 function locate(raw: string, target: string, services: AppServices): ContainerLocation {
@@ -150,15 +169,16 @@ function seal(location: ContainerLocation, raw: string, services: AppServices): 
 
 /**
  * Counts the source up to one past the limit, so an oversized batch is refused with 400 before
- * it is accepted. Problems reaching the source are left to the batch itself, which then fails
- * with the storage error in its status, as the service does.
+ * it is accepted. Problems reaching the source (or a count that takes too long) are left to the
+ * batch itself, which then fails with the storage error in its status, as the service does.
  */
 async function refuseOversizedSource(body: AnalyzeBatchRequest, location: ContainerLocation, services: AppServices): Promise<void> {
   const limit = services.settings.maxDocumentsPerBatch;
   let count = 0;
   try {
-    const container = openContainer(location, services.storage);
-    const pages = body.source.kind === "container" ? listContainerDocuments(container, body.source.prefix, { pageSize: 5000 }) : readFileList(container, body.source.fileList, { pageSize: 5000 });
+    const container = openContainer(location, services.storage, { retry: WHILE_CALLER_WAITS.retry });
+    const listing = { pageSize: 5000, signal: AbortSignal.timeout(WHILE_CALLER_WAITS.countTimeoutMs) };
+    const pages = body.source.kind === "container" ? listContainerDocuments(container, body.source.prefix, listing) : readFileList(container, body.source.fileList, listing);
     for await (const page of pages) {
       count += page.length;
       if (count > limit) break;
@@ -214,16 +234,17 @@ async function listBatches(modelId: string, url: URL, apiVersion: string, servic
   }
   const maxPageSize = Math.min(requested, MAX_LIST_PAGE_SIZE);
   await legacyBatchRows(services.store).migrateAll();
-  const page = await services.store.listBatches(KIND, {
-    maxPageSize,
-    labels: { modelId },
-    continuationToken: url.searchParams.get("continuationToken") ?? undefined,
-  });
+  const page = await services.store
+    .listBatches(KIND, { maxPageSize, labels: { modelId }, continuationToken: url.searchParams.get("continuationToken") ?? undefined })
+    .catch((error: unknown) => {
+      if (error instanceof InvalidContinuationTokenError) throw DiError.invalidArgument("InvalidParameter", error.message, "continuationToken");
+      throw error;
+    });
   const limit = pLimit(8);
   const value = await Promise.all(
     page.batches.map((batch) => limit(async () => summarize(batch, (await services.store.readCounts(batch.batchId)).counts))),
   );
-  const next = new URL(`${url.origin}/documentintelligence/documentModels/${encodeURIComponent(modelId)}/analyzeBatchResults`);
+  const next = new URL(`${publicBase(url, services)}/documentintelligence/documentModels/${encodeURIComponent(modelId)}/analyzeBatchResults`);
   next.searchParams.set("api-version", apiVersion);
   next.searchParams.set("maxpagesize", String(maxPageSize));
   if (page.continuationToken) next.searchParams.set("continuationToken", page.continuationToken);

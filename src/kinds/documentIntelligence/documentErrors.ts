@@ -57,6 +57,32 @@ export function documentError(error: unknown, documentName: string): ItemError {
   return diItemError("InternalServerError", `The document could not be analyzed: ${reason}`, { retryable });
 }
 
+/**
+ * Writing a result failed: the error names the result container (`resultContainerUrl`), never
+ * the source, so a caller fixes the right URL. Transient failures stay retryable.
+ */
+export function resultWriteError(error: unknown, resultName: string): ItemError {
+  const status = (error as { statusCode?: number })?.statusCode;
+  const target = "resultContainerUrl";
+  if (status === 404) {
+    return diItemError("InvalidRequest", "Invalid request.", {
+      target,
+      innererror: { code: "ContainerNotFound", message: `The result '${resultName}' could not be written: the result container no longer exists.` },
+    });
+  }
+  if (status === 401 || status === 403) {
+    return diItemError("InvalidArgument", "Invalid argument.", {
+      target,
+      innererror: {
+        code: "InvalidSasToken",
+        message: `Writing the result '${resultName}' into the result container was denied: its SAS is invalid, expired or lacks write (w) permission, or the app's identity lacks Storage Blob Data Contributor on it.`,
+      },
+    });
+  }
+  const reason = scrubSecrets(((error as Error)?.message ?? String(error)).split(/\r?\n/, 1)[0]).slice(0, 500);
+  return diItemError("InternalServerError", `The result '${resultName}' could not be written into the result container: ${reason}`, { target, retryable: isTransient(error) });
+}
+
 export function contentTooLarge(size: number, limit: number): AnalyzerError {
   return new AnalyzerError("ContentTooLarge", `The document is ${size} bytes; the limit is ${limit} bytes (DOCBATCH_MAX_DOCUMENT_BYTES).`);
 }

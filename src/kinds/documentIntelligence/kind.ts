@@ -9,7 +9,7 @@ import { StorageUrlError } from "../../storage/containerUrl.js";
 import { isResultName, resultBlobName, writeResult } from "../../storage/resultWriter.js";
 import { listContainerDocuments, readFileList, SourceError, toSourceError } from "../../storage/sourceListing.js";
 import { openBatchContainers, type ContainerServices } from "./containers.js";
-import { contentTooLarge, diItemError, documentError, invalidRequest } from "./documentErrors.js";
+import { contentTooLarge, diItemError, documentError, invalidRequest, resultWriteError } from "./documentErrors.js";
 import { DOCUMENT_INTELLIGENCE_KIND, relativeSourcePath, specOf, type DocumentIntelligenceSpec } from "./spec.js";
 
 export interface DocumentIntelligenceKindServices extends ContainerServices {
@@ -110,7 +110,9 @@ async function analyzeAndWrite(
     analyzer.analyze({ modelId: spec.modelId, bytes, name, contentType: download.contentType, options: spec.options, signal: analyzeSignal }),
   );
   const content = JSON.stringify({ status: "succeeded", createdDateTime: started, lastUpdatedDateTime: services.now().toISOString(), analyzeResult });
-  const outcome = await writeResult(containers.result, resultName, content, { overwrite: spec.overwriteExisting, batchId });
+  const outcome = await writeResult(containers.result, resultName, content, { overwrite: spec.overwriteExisting, batchId }).catch((error: unknown) => {
+    throw resultWriteError(error, resultName);
+  });
   return { written: outcome === "written", resultName };
 }
 

@@ -1,0 +1,3 @@
+import { describeOutage } from "./storageOutageCases.js";
+
+describeOutage("accepting connections but never answering");
