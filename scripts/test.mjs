@@ -37,7 +37,7 @@ if (files.length === 0) {
 
 const { startAzurite, shareAzurite } = await import(path.join(root, "dist/local-host/azurite.js"));
 const azurite = await startAzurite();
-const child = spawn(process.execPath, ["--test", "--test-concurrency=2", ...files], {
+const child = spawn(process.execPath, ["--test", "--test-concurrency=2", "--test-timeout=300000", ...files], {
   stdio: "inherit",
   env: { ...process.env, ...shareAzurite(azurite) },
 });

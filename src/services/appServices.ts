@@ -6,6 +6,7 @@ import { hostShutdown } from "../engine/hostShutdown.js";
 import type { KindRegistry } from "../engine/kindRegistry.js";
 import { RecentBatches } from "../engine/recentBatches.js";
 import { RecentItems } from "../engine/recentItems.js";
+import { SettledItemBlocks } from "../engine/settledItemBlocks.js";
 import { createKindRegistry } from "../kinds/registry.js";
 import { clock } from "../shared/clock.js";
 import { createAppStorage, type AppStorage } from "../storage/appStorage.js";
@@ -24,6 +25,8 @@ export interface AppServices {
   store: TableStatusStore;
   /** The same tables for activities and timers, with the SDKs' patient retries; the engine's store. */
   workStore: TableStatusStore;
+  /** Item rows for status polls: settled blocks served from memory (see SettledItemBlocks). */
+  pollItems: SettledItemBlocks;
   urlPolicy: StorageUrlPolicy;
   /** Seals SAS-bearing URLs at rest; undefined when no encryption key is configured. */
   secrets?: SecretBox;
@@ -64,6 +67,7 @@ export function createAppServices(env: NodeJS.ProcessEnv = process.env): AppServ
     storage,
     store,
     workStore,
+    pollItems: new SettledItemBlocks(store),
     urlPolicy: storageUrlPolicy(settings, storage.accountName),
     secrets: settings.encryptionKey ? createSecretBox(settings.encryptionKey) : undefined,
     analyzers: getAnalyzerRegistry(),

@@ -213,7 +213,7 @@ async function findBatch<T>(modelId: string, resultId: string, services: AppServ
 async function getBatch(modelId: string, resultId: string, services: AppServices): Promise<ApiResponse> {
   requireResultId(resultId);
   const { batch, counts } = await findBatch(modelId, resultId, services, () => services.store.getSummary(KIND, resultId), (found) => found.batch);
-  const details = batch.itemCount === undefined ? undefined : mapPages(services.store.listItems(batch.batchId), (document) => detailOf(batch, document));
+  const details = batch.itemCount === undefined ? undefined : mapPages(services.pollItems.listItems(batch.batchId, batch.itemCount), (document) => detailOf(batch, document));
   const summary = summarize(batch, counts);
   const done = summary.status === "succeeded" || summary.status === "failed" || summary.status === "canceled";
   return {
@@ -223,7 +223,7 @@ async function getBatch(modelId: string, resultId: string, services: AppServices
   };
 }
 
-async function* mapPages<T, U>(pages: AsyncIterable<T[]>, map: (item: T) => U): AsyncIterable<U[]> {
+async function* mapPages<T, U>(pages: AsyncIterable<readonly T[]>, map: (item: T) => U): AsyncIterable<U[]> {
   for await (const page of pages) yield page.map(map);
 }
 
