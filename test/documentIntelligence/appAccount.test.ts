@@ -1,14 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { isUnexpected } from "@azure-rest/ai-document-intelligence";
-import { createContainer, listBlobNames, sasUrlFor, startDocbatch, type Docbatch } from "../support/docbatchHost.js";
-
-async function analyzeBatch(docbatch: Docbatch, body: { azureBlobSource: { containerUrl: string }; resultContainerUrl: string }) {
-  const response = await docbatch.client
-    .path("/documentModels/{modelId}:analyzeBatch", "prebuilt-read")
-    .post({ contentType: "application/json", body });
-  return { status: response.status, body: response.body as any, unexpected: isUnexpected(response) };
-}
+import { createContainer, submitBatch, listBlobNames, sasUrlFor, startDocbatch, type Docbatch } from "../support/docbatchHost.js";
 
 /** The host's keys, deployment and task hub live in the app's own account: no batch reaches them, whatever the allow-list. */
 describe("the app's own storage account, allow-listed as npm run local does", () => {
@@ -29,11 +21,11 @@ describe("the app's own storage account, allow-listed as npm run local does", ()
     const mine = await createContainer(local.blobService, { "a.txt": "text" });
     for (const internal of [secrets, hosts, leases]) {
       for (const url of [internal.url, await sasUrlFor(internal, local.azurite)]) {
-        const asSource = await analyzeBatch(local, { azureBlobSource: { containerUrl: url }, resultContainerUrl: mine.url });
+        const asSource = await submitBatch(local, { azureBlobSource: { containerUrl: url }, resultContainerUrl: mine.url });
         assert.equal(asSource.status, "400", `${internal.containerName}: ${JSON.stringify(asSource.body)}`);
         assert.equal(asSource.body.error.innererror.code, "ForbiddenContainer");
         assert.equal(asSource.body.error.target, "azureBlobSource.containerUrl");
-        const asResult = await analyzeBatch(local, { azureBlobSource: { containerUrl: mine.url }, resultContainerUrl: url });
+        const asResult = await submitBatch(local, { azureBlobSource: { containerUrl: mine.url }, resultContainerUrl: url });
         assert.equal(asResult.status, "400", JSON.stringify(asResult.body));
         assert.equal(asResult.body.error.innererror.code, "ForbiddenContainer");
         assert.equal(asResult.body.error.target, "resultContainerUrl");

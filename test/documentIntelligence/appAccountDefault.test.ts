@@ -1,14 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { isUnexpected } from "@azure-rest/ai-document-intelligence";
-import { createContainer, sasUrlFor, startDocbatch, type Docbatch } from "../support/docbatchHost.js";
-
-async function analyzeBatch(docbatch: Docbatch, body: { azureBlobSource: { containerUrl: string }; resultContainerUrl: string }) {
-  const response = await docbatch.client
-    .path("/documentModels/{modelId}:analyzeBatch", "prebuilt-read")
-    .post({ contentType: "application/json", body });
-  return { status: response.status, body: response.body as any, unexpected: isUnexpected(response) };
-}
+import { createContainer, submitBatch, sasUrlFor, startDocbatch, type Docbatch } from "../support/docbatchHost.js";
 
 /** The default allow-list is empty: the app's own account is reached only with a SAS. */
 describe("the app's own storage account, default settings", () => {
@@ -20,11 +12,11 @@ describe("the app's own storage account, default settings", () => {
   test("by default no container is reached without a SAS, not even the app's own", async () => {
     const source = await createContainer(defaults.blobService, { "a.txt": "own account text" });
     const results = await createContainer(defaults.blobService);
-    const response = await analyzeBatch(defaults, { azureBlobSource: { containerUrl: source.url }, resultContainerUrl: results.url });
+    const response = await submitBatch(defaults, { azureBlobSource: { containerUrl: source.url }, resultContainerUrl: results.url });
     assert.equal(response.status, "400", JSON.stringify(response.body));
     assert.equal(response.body.error.innererror.code, "StorageAccountNotAllowed");
     assert.match(response.body.error.innererror.message, /DOCBATCH_ALLOWED_STORAGE_ACCOUNTS/);
-    const withSas = await analyzeBatch(defaults, {
+    const withSas = await submitBatch(defaults, {
       azureBlobSource: { containerUrl: await sasUrlFor(source, defaults.azurite, "rl") },
       resultContainerUrl: await sasUrlFor(results, defaults.azurite),
     });

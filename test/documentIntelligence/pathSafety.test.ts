@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { createContainer, listBlobNames, readJsonBlob, runBatch, sasUrlFor, startDocbatch, type Docbatch } from "../support/docbatchHost.js";
+import { createContainer, listBlobNames, postAnalyzeBatch, readJsonBlob, runBatch, sasUrlFor, startDocbatch, type Docbatch } from "../support/docbatchHost.js";
 
 /** Caller-given paths never leave the containers the caller named. */
 describe("analyzeBatch paths: no '.'/'..' segments, no control characters", () => {
@@ -14,15 +14,7 @@ describe("analyzeBatch paths: no '.'/'..' segments, no control characters", () =
   });
   after(async () => docbatch?.close());
 
-  async function post(body: unknown) {
-    const response = await fetch(`${docbatch.host.url}/documentintelligence/documentModels/prebuilt-read:analyzeBatch?api-version=2024-11-30`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "ocp-apim-subscription-key": docbatch.apiKey },
-      body: JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
-  }
+  const post = (body: unknown) => postAnalyzeBatch(docbatch, body);
 
   const cases: [string, () => unknown, string][] = [
     ["prefix '../docs/'", () => ({ azureBlobSource: { containerUrl: sourceSas, prefix: "../docs/" }, resultContainerUrl: resultSas }), "azureBlobSource.prefix"],

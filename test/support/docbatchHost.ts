@@ -113,3 +113,21 @@ export async function listBlobNames(container: ContainerClient): Promise<string[
   for await (const blob of container.listBlobsFlat()) names.push(blob.name);
   return names.sort();
 }
+
+/** Starts a batch with the official client and returns its first answer, whatever it is (for refusals). */
+export async function submitBatch(docbatch: Docbatch, body: BatchRequestBody, modelId = "prebuilt-read") {
+  const response = await docbatch.client.path("/documentModels/{modelId}:analyzeBatch", modelId).post({ contentType: "application/json", body });
+  return { status: response.status, body: response.body as any };
+}
+
+/** POSTs an analyzeBatch body over plain HTTP (bodies the typed client would not send). */
+export async function postAnalyzeBatch(docbatch: Docbatch, body: unknown, options: { modelId?: string; query?: string } = {}) {
+  const url = `${docbatch.host.url}/documentintelligence/documentModels/${options.modelId ?? "prebuilt-read"}:analyzeBatch?${options.query ?? "api-version=2024-11-30"}`;
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", "ocp-apim-subscription-key": docbatch.apiKey },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
