@@ -38,6 +38,7 @@ try {
     env,
     port: values.port ? Number(values.port) : undefined,
     runTimerSchedules: true,
+    durableStateDir: dataDir ? path.join(dataDir, "durable") : undefined,
     log: (entry: LogEntry) => {
       if (["debug", "trace"].includes(entry.level) || (entry.category === "system" && entry.level === "information")) return;
       process.stderr.write(`${entry.functionName ? `[${entry.functionName}] ` : ""}${entry.message}\n`);
