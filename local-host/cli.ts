@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run local`: Azurite plus the app on the local host, until Ctrl-C / SIGTERM.
 // Prints DOCBATCH_URL, DOCBATCH_KEY and AZURE_STORAGE_CONNECTION_STRING on stdout; logs go to stderr.
+import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -21,7 +22,11 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const entry = path.resolve(values.entry ?? path.join(here, "..", "src", "index.js"));
 const dataDir = values.data ? path.resolve(values.data) : undefined;
 
-const azurite = await startAzurite({ location: dataDir ? path.join(dataDir, "azurite") : undefined });
+// With --data the ports stay the same across restarts: stored batches hold SAS URLs naming them.
+const portsFile = dataDir && path.join(dataDir, "azurite-ports.json");
+const savedPorts = portsFile && fs.existsSync(portsFile) ? (JSON.parse(fs.readFileSync(portsFile, "utf8")) as { blob: number; queue: number; table: number }) : undefined;
+const azurite = await startAzurite({ location: dataDir ? path.join(dataDir, "azurite") : undefined, ports: savedPorts });
+if (portsFile && !savedPorts) fs.writeFileSync(portsFile, JSON.stringify(azurite.ports ?? {}));
 const secrets = localSecrets(process.env, dataDir);
 const env: Record<string, string> = {
   AzureWebJobsStorage: azurite.connectionString,
