@@ -59,10 +59,10 @@ const endpoints = {
   DOCBATCH_KEY: secrets.DOCBATCH_API_KEYS.split(",")[0].trim(),
   AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
 };
-process.stdout.write(Object.entries(endpoints).map(([name, value]) => `${name}=${value}\n`).join(""));
-// For `npx docbatch` in another terminal (cli/connection.ts reads it).
+// For `npx docbatch` in another terminal; written before the lines are printed, so whoever reads them finds it (cli/connection.ts reads it).
 const endpointsDir = dataDir ?? DEFAULT_LOCAL_DATA_DIR;
 writeEndpointsFile(endpointsDir, endpoints);
+process.stdout.write(Object.entries(endpoints).map(([name, value]) => `${name}=${value}\n`).join(""));
 
 let stopping = false;
 async function stop(): Promise<void> {
