@@ -6,6 +6,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { startAzurite } from "./azurite.js";
+import { DataFolderInUseError, lockDataFolder } from "./dataLock.js";
 import { DEFAULT_LOCAL_DATA_DIR, removeEndpointsFile, writeEndpointsFile } from "./endpointsFile.js";
 import { localSecrets } from "./localSettings.js";
 import { startLocalHost, type LogEntry } from "./index.js";
@@ -21,6 +22,15 @@ const { values } = parseArgs({
 const here = path.dirname(fileURLToPath(import.meta.url));
 const entry = path.resolve(values.entry ?? path.join(here, "..", "src", "index.js"));
 const dataDir = values.data ? path.resolve(values.data) : undefined;
+
+let lock: { release(): void } | undefined;
+try {
+  lock = dataDir ? lockDataFolder(dataDir) : undefined;
+} catch (error) {
+  if (!(error instanceof DataFolderInUseError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exit(2);
+}
 
 // With --data the ports stay the same across restarts: stored batches hold SAS URLs naming them.
 const portsFile = dataDir && path.join(dataDir, "azurite-ports.json");
@@ -51,6 +61,7 @@ try {
   });
 } catch (error) {
   await azurite.stop();
+  lock?.release();
   throw error;
 }
 
@@ -71,6 +82,7 @@ async function stop(): Promise<void> {
   removeEndpointsFile(endpointsDir);
   await host.close();
   await azurite.stop();
+  lock?.release();
   process.exit(0);
 }
 process.on("SIGINT", () => void stop());

@@ -116,3 +116,25 @@ for (const signal of ["SIGKILL", "SIGTERM"] as const) {
     }
   });
 }
+
+test("a second npm run local on a --data folder in use refuses with a clear message; a stale lock is taken over", { timeout: 120_000 }, async () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "docbatch-lock-"));
+  // A lock left by a process that no longer exists: a crashed run.
+  const gone = spawn(process.execPath, ["-e", ""]);
+  await new Promise((resolve) => gone.on("exit", resolve));
+  fs.writeFileSync(path.join(dataDir, "local.lock"), `${gone.pid}\n`);
+  const first = await startLocal(dataDir, await freePort());
+  try {
+    assert.equal(fs.readFileSync(path.join(dataDir, "local.lock"), "utf8").trim(), String(first.child.pid));
+    const second = spawn(process.execPath, [cli, "--data", dataDir], { stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    second.stderr.on("data", (chunk) => (stderr += chunk));
+    const code = await new Promise<number | null>((resolve) => second.on("exit", resolve));
+    assert.equal(code, 2, stderr);
+    assert.match(stderr, new RegExp(`in use by another \`npm run local\` \\(pid ${first.child.pid}\\)`));
+  } finally {
+    first.child.kill("SIGTERM");
+  }
+  assert.equal(await first.exited, 0, first.stderr());
+  assert.ok(!fs.existsSync(path.join(dataDir, "local.lock")), "a stopped run releases its folder");
+});
