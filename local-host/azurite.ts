@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { createRequire } from "node:module";
+import fs from "node:fs";
 import path from "node:path";
 
 export interface AzuriteEndpoints {
@@ -13,6 +14,7 @@ export interface AzuriteEndpoints {
 }
 
 export interface RunningAzurite extends AzuriteEndpoints {
+  ports?: { blob: number; queue: number; table: number };
   stop(): Promise<void>;
 }
 
@@ -84,15 +86,22 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<R
   else args.push("--inMemoryPersistence");
   if (options.debugLogPath) args.push("--debug", options.debugLogPath);
 
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+  // With a location Azurite writes to a log file there, not to pipes: if its parent dies, a
+  // write to a broken pipe would kill Azurite before it saves its stores.
+  const logFile = options.location ? path.join(options.location, "azurite.log") : undefined;
+  if (options.location) fs.mkdirSync(options.location, { recursive: true });
+  const logFd = logFile ? fs.openSync(logFile, "a") : undefined;
+  const child = spawn(process.execPath, args, { stdio: logFd === undefined ? ["ignore", "pipe", "pipe"] : ["ignore", logFd, logFd] });
+  if (logFd !== undefined) fs.closeSync(logFd);
   let output = "";
   child.stdout?.on("data", (chunk) => (output += chunk));
   child.stderr?.on("data", (chunk) => (output += chunk));
-  await waitForPorts(child, host, [ports.blob, ports.queue, ports.table], () => output);
+  await waitForPorts(child, host, [ports.blob, ports.queue, ports.table], () => (logFile ? fs.readFileSync(logFile, "utf8") : output));
 
   const endpoints = endpointsFor(host, ports);
   return {
     ...endpoints,
+    ports,
     stop: () => stopChild(child),
   };
 }

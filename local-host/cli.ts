@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // `npm run local`: Azurite plus the app on the local host, until Ctrl-C / SIGTERM.
 // Prints DOCBATCH_URL, DOCBATCH_KEY and AZURE_STORAGE_CONNECTION_STRING on stdout; logs go to stderr.
+import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { startAzurite } from "./azurite.js";
+import { DataFolderInUseError, lockDataFolder } from "./dataLock.js";
 import { DEFAULT_LOCAL_DATA_DIR, removeEndpointsFile, writeEndpointsFile } from "./endpointsFile.js";
 import { localSecrets } from "./localSettings.js";
 import { startLocalHost, type LogEntry } from "./index.js";
@@ -21,7 +23,20 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const entry = path.resolve(values.entry ?? path.join(here, "..", "src", "index.js"));
 const dataDir = values.data ? path.resolve(values.data) : undefined;
 
-const azurite = await startAzurite({ location: dataDir ? path.join(dataDir, "azurite") : undefined });
+let lock: { release(): void } | undefined;
+try {
+  lock = dataDir ? lockDataFolder(dataDir) : undefined;
+} catch (error) {
+  if (!(error instanceof DataFolderInUseError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exit(2);
+}
+
+// With --data the ports stay the same across restarts: stored batches hold SAS URLs naming them.
+const portsFile = dataDir && path.join(dataDir, "azurite-ports.json");
+const savedPorts = portsFile && fs.existsSync(portsFile) ? (JSON.parse(fs.readFileSync(portsFile, "utf8")) as { blob: number; queue: number; table: number }) : undefined;
+const azurite = await startAzurite({ location: dataDir ? path.join(dataDir, "azurite") : undefined, ports: savedPorts });
+if (portsFile && !savedPorts) fs.writeFileSync(portsFile, JSON.stringify(azurite.ports ?? {}));
 const secrets = localSecrets(process.env, dataDir);
 const env: Record<string, string> = {
   AzureWebJobsStorage: azurite.connectionString,
@@ -40,6 +55,7 @@ try {
     env,
     port: values.port ? Number(values.port) : undefined,
     runTimerSchedules: true,
+    durableStateDir: dataDir ? path.join(dataDir, "durable") : undefined,
     log: (entry: LogEntry) => {
       if (["debug", "trace"].includes(entry.level) || (entry.category === "system" && entry.level === "information")) return;
       process.stderr.write(`${entry.functionName ? `[${entry.functionName}] ` : ""}${entry.message}\n`);
@@ -47,6 +63,7 @@ try {
   });
 } catch (error) {
   await azurite.stop();
+  lock?.release();
   throw error;
 }
 
@@ -55,10 +72,10 @@ const endpoints = {
   DOCBATCH_KEY: secrets.DOCBATCH_API_KEYS.split(",")[0].trim(),
   AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
 };
-process.stdout.write(Object.entries(endpoints).map(([name, value]) => `${name}=${value}\n`).join(""));
-// For `npx docbatch` in another terminal (cli/connection.ts reads it).
+// For `npx docbatch` in another terminal; written before the lines are printed, so whoever reads them finds it (cli/connection.ts reads it).
 const endpointsDir = dataDir ?? DEFAULT_LOCAL_DATA_DIR;
 writeEndpointsFile(endpointsDir, endpoints);
+process.stdout.write(Object.entries(endpoints).map(([name, value]) => `${name}=${value}\n`).join(""));
 
 let stopping = false;
 async function stop(): Promise<void> {
@@ -67,6 +84,7 @@ async function stop(): Promise<void> {
   removeEndpointsFile(endpointsDir);
   await host.close();
   await azurite.stop();
+  lock?.release();
   process.exit(0);
 }
 process.on("SIGINT", () => void stop());

@@ -10,6 +10,7 @@ import { handleHttpTrigger } from "./httpTrigger.js";
 import { extraInputData } from "./extraInputs.js";
 import { TimerTriggers } from "./timerTriggers.js";
 import { captureWorkerProxy } from "./workerProxy.js";
+import { FileInstanceStore } from "./durable/instanceStore.js";
 import { DurableEngine, type EngineStats, type Instance, type OrchestratorState } from "./durable/engine.js";
 import { ActivityRunner } from "./durable/activityRunner.js";
 import { measureSynchronousRun, type ReplayCost } from "./durable/replayCost.js";
@@ -40,6 +41,11 @@ export interface LocalHostOptions {
   runTimerSchedules?: boolean;
   /** Where function and host logs go; default: the console (debug and trace dropped). */
   log?: LogSink;
+  /**
+   * A folder that keeps the durable instances across restarts; on start, every unfinished
+   * orchestration there resumes. Default: instances live in memory only.
+   */
+  durableStateDir?: string;
 }
 
 export interface FunctionInfo {
@@ -171,6 +177,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     // Long timers are split by the library above this; a local run never needs that.
     maximumShortTimerDuration: "3650.00:00:00",
     longRunningTimerIntervalDuration: "1.00:00:00",
+    store: options.durableStateDir ? new FileInstanceStore(options.durableStateDir) : undefined,
   });
   const durableApi = {
     engine,
@@ -215,6 +222,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     (name, error) => log({ level: "error", category: "system", message: `Timer function '${name}' failed: ${(error as Error)?.stack ?? error}`, functionName: name }),
   );
   if (options.runTimerSchedules) timers.start();
+  const resumed = engine.resumeFromStore();
+  if (resumed > 0) log({ level: "warning", category: "system", message: `Resumed ${resumed} unfinished orchestration instance(s) from ${options.durableStateDir}.` });
 
   const snapshot = (instance: Instance): InstanceSnapshot => ({
     instanceId: instance.instanceId,

@@ -5,6 +5,7 @@ import { EventType, historyEvent, parseJsonText, toJsonText, type HistoryEvent }
 import { nextRetryDelay, type RetryOptionsWire } from "./retryPolicy.js";
 import type { ActivityOutcome } from "./activityRunner.js";
 import type { ReplayCost } from "./replayCost.js";
+import type { InstanceStore } from "./instanceStore.js";
 
 export type RuntimeStatus = "Pending" | "Running" | "Completed" | "ContinuedAsNew" | "Failed" | "Terminated" | "Suspended";
 const TERMINAL: readonly RuntimeStatus[] = ["Completed", "Failed", "Terminated"];
@@ -36,6 +37,8 @@ export interface EngineDependencies {
   /** ISO durations the extension passes for the Azure Storage backend. */
   maximumShortTimerDuration: string;
   longRunningTimerIntervalDuration: string;
+  /** Keeps every committed change of an instance; without one, instances live in memory only. */
+  store?: InstanceStore;
 }
 
 interface RetryGroup {
@@ -84,6 +87,8 @@ export interface Instance {
   replays: number;
   generations: number;
   maxHistoryLength: number;
+  /** Details a failed sub-orchestration hands its parent. */
+  failureStack?: string;
 }
 
 export interface InstanceFilter {
@@ -187,6 +192,8 @@ export class DurableEngine {
     if (!instance) return false;
     if (isTerminal(instance.status)) return "gone";
     instance.inbox.push(historyEvent(EventType.EventRaised, { Name: eventName, Input: inputJson === "" ? undefined : inputJson }));
+    // A raised event exists nowhere else, so it is kept before it is answered.
+    this.persist(instance);
     this.schedule(instance);
     return true;
   }
@@ -231,6 +238,7 @@ export class DurableEngine {
     if (!instance) return 0;
     this.dispose(instance);
     this.instances.delete(instanceId);
+    this.deps.store?.remove(instanceId);
     return 1;
   }
 
@@ -593,9 +601,16 @@ export class DurableEngine {
     }
     instance.status = status;
     instance.output = output;
+    instance.failureStack = stack;
     instance.inbox = [];
     this.clearTimers(instance);
     this.touch(instance, now);
+    this.notifyParent(instance);
+  }
+
+  private notifyParent(instance: Instance): void {
+    const { status, output } = instance;
+    const stack = instance.failureStack;
     const parent = instance.parent;
     if (parent) {
       const event =
@@ -632,7 +647,59 @@ export class DurableEngine {
   }
 
   private emitChange(instance: Instance): void {
+    this.persist(instance);
     this.changes.emit("change", instance);
+  }
+
+  private persist(instance: Instance): void {
+    if (this.deps.store && this.instances.get(instance.instanceId) === instance) this.deps.store.save(instance.instanceId, serializeInstance(instance));
+  }
+
+  // ---- restart ---------------------------------------------------------------------------------
+
+  /**
+   * Loads the store's instances and sets every unfinished one going again: its inbox is replayed,
+   * timers are re-armed, and work that was scheduled but whose completion never got committed
+   * runs again (activities at least once, as with the Azure Storage backend).
+   */
+  resumeFromStore(): number {
+    const store = this.deps.store;
+    if (!store) return 0;
+    const loaded = store.loadAll().map((state) => deserializeInstance(state as SerializedInstance));
+    for (const instance of loaded) this.instances.set(instance.instanceId, instance);
+    let resumed = 0;
+    for (const instance of loaded) {
+      if (isTerminal(instance.status)) continue;
+      resumed++;
+      this.restartPendingWork(instance);
+      this.schedule(instance);
+    }
+    return resumed;
+  }
+
+  private restartPendingWork(instance: Instance): void {
+    const done = new Set<number>();
+    const timerFireAt = new Map<number, Date>();
+    for (const event of [...instance.history, ...instance.inbox]) {
+      if (typeof event.TaskScheduledId === "number") done.add(event.TaskScheduledId);
+      if (event.EventType === EventType.TimerFired) done.add(event.TimerId as number);
+      if (event.EventType === EventType.TimerCreated) timerFireAt.set(event.EventId as number, new Date(event.FireAt as string));
+    }
+    for (const [id, record] of instance.tasks) {
+      if (done.has(id)) continue;
+      if (record.kind === "activity") {
+        if (record.group?.expired && record.group.lastFailure) {
+          this.deliver(instance.instanceId, instance.executionId, { ...record.group.lastFailure, TaskScheduledId: id, Timestamp: new Date().toISOString() });
+        } else this.startActivity(instance, id, record.name, record.input);
+      } else if (record.kind === "sub") {
+        const child = this.instances.get(record.instanceId);
+        if (!child) this.startChild(instance, id, record.name, record.instanceId, record.input);
+        // A child that finished just before the crash: its parent never got the news.
+        else if (isTerminal(child.status) && child.parent?.executionId === instance.executionId) this.notifyParent(child);
+      } else {
+        this.startTimer(instance, id, timerFireAt.get(id) ?? new Date());
+      }
+    }
   }
 
   private clearTimers(instance: Instance): void {
@@ -699,4 +766,35 @@ function failureFields(prefix: string, error: Error): Record<string, unknown> {
 function played(events: HistoryEvent[]): HistoryEvent[] {
   for (const event of events) event.IsPlayed = true;
   return events;
+}
+
+// ---- the stored form of an instance ------------------------------------------------------------
+
+type StoredTask = Omit<TaskRecord, "group"> & { group?: number };
+interface SerializedInstance extends Omit<Instance, "createdAt" | "lastUpdatedAt" | "tasks" | "timers" | "busy" | "queued"> {
+  createdAt: string;
+  lastUpdatedAt: string;
+  tasks: [number, StoredTask][];
+  /** A retry group is shared by its attempts' and timers' records; they point here by index. */
+  groups: RetryGroup[];
+}
+
+function serializeInstance(instance: Instance): SerializedInstance {
+  const groups: RetryGroup[] = [];
+  const tasks: [number, StoredTask][] = [...instance.tasks].map(([id, record]) => {
+    if (!("group" in record) || !record.group) return [id, record as StoredTask];
+    let index = groups.indexOf(record.group);
+    if (index < 0) index = groups.push(record.group) - 1;
+    return [id, { ...record, group: index } as StoredTask];
+  });
+  const { timers: _timers, busy: _busy, queued: _queued, tasks: _tasks, ...plain } = instance;
+  return { ...plain, createdAt: instance.createdAt.toISOString(), lastUpdatedAt: instance.lastUpdatedAt.toISOString(), tasks, groups };
+}
+
+function deserializeInstance(stored: SerializedInstance): Instance {
+  const { groups, tasks, createdAt, lastUpdatedAt, ...plain } = stored;
+  const records = new Map<number, TaskRecord>(
+    tasks.map(([id, record]) => [id, (record.group === undefined ? record : { ...record, group: groups[record.group] }) as TaskRecord]),
+  );
+  return { ...plain, createdAt: new Date(createdAt), lastUpdatedAt: new Date(lastUpdatedAt), tasks: records, timers: new Set(), busy: false, queued: false };
 }
