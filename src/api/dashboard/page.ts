@@ -8,8 +8,8 @@ export const DASHBOARD_PAGE = `<!doctype html>
 body{font:14px system-ui,sans-serif;margin:1.5rem;color:#222}
 table{border-collapse:collapse;width:100%}td,th{padding:.3rem .5rem;border-bottom:1px solid #ddd;text-align:left}
 tr.batch{cursor:pointer}tr.selected{background:#eef4ff}
-.bar{width:160px;height:10px;background:#eee;display:inline-block;vertical-align:middle}
-.bar span{display:block;height:100%;background:#3a7}.bar span.failed{background:#c33;float:left}
+.bar{width:160px;height:10px;background:#eee;display:inline-flex;vertical-align:middle}
+.bar span{height:100%;background:#3a7}.bar span.failed{background:#c33}
 .error{color:#a00}#failed li{margin:.3rem 0}
 </style></head><body>
 <h1>docbatch</h1>
