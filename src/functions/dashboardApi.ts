@@ -1,6 +1,7 @@
 import { app, type HttpRequest, type InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
 import { dashboardPage, handleDashboardApi } from "../api/dashboard/api.js";
+import { openApiDocument } from "../api/openapi/document.js";
 import { getAppServices } from "../services/appServices.js";
 import { durableBatchRunner } from "./batchRunner.js";
 
@@ -22,4 +23,11 @@ app.http("dashboardApi", {
       runner: durableBatchRunner(context),
       logError: (message, error) => context.error(message, error),
     }),
+});
+
+app.http("openApi", {
+  route: "openapi.json",
+  methods: ["GET"],
+  authLevel: "anonymous",
+  handler: async () => ({ status: 200, jsonBody: openApiDocument() }),
 });

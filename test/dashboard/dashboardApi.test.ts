@@ -1,16 +1,26 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { openApiChecker } from "../support/openApiCheck.js";
 import { createContainer, runBatch, sasUrlFor, startDocbatch, type Docbatch } from "../support/docbatchHost.js";
 
 describe("dashboard page and API", () => {
   let docbatch: Docbatch;
+  let check: Awaited<ReturnType<typeof openApiChecker>>;
   before(async () => {
     docbatch = await startDocbatch();
+    check = await openApiChecker(docbatch.host.url);
   });
   after(async () => docbatch?.close());
 
-  const get = (path: string, key?: string, init: RequestInit = {}) =>
-    fetch(`${docbatch.host.url}${path}`, { ...init, headers: key ? { "api-key": key } : {} });
+  /** Every response is checked against /openapi.json before the test reads it. */
+  const get = async (path: string, key?: string, init: RequestInit = {}) => {
+    const response = await fetch(`${docbatch.host.url}${path}`, { ...init, headers: key ? { "api-key": key } : {} });
+    if (path !== "/dashboard") {
+      const body = await check(init.method ?? "GET", response.clone());
+      return Object.assign(response, { json: async () => body });
+    }
+    return response;
+  };
 
   test("the page is served and carries no data; the API answers 401 without a key", async () => {
     const page = await get("/dashboard");
