@@ -61,6 +61,14 @@ describe("dashboard page and API", () => {
     assert.match(detail.failedItems[0].name, /missing\.txt/);
     assert.ok(detail.failedItems[0].error.code && detail.failedItems[0].error.message, JSON.stringify(detail.failedItems[0]));
 
+    const modelPath = "/documentintelligence/documentModels/prebuilt-read";
+    for (const diPath of ["/documentintelligence/documentModels", modelPath, `${modelPath}/analyzeBatchResults`, `${modelPath}/analyzeBatchResults/${batchId}`]) {
+      assert.equal((await get(`${diPath}?api-version=2024-11-30`, docbatch.apiKey)).status, 200, diPath);
+    }
+    assert.equal((await get(`${modelPath}/analyzeBatchResults/${batchId}?api-version=2024-11-30`)).status, 401);
+    assert.equal((await get(`/documentintelligence/documentModels/no-such-model?api-version=2024-11-30`, docbatch.apiKey)).status, 404);
+    assert.equal((await get(`${modelPath}:analyzeBatch?api-version=2024-11-30`, docbatch.apiKey, { method: "POST" })).status, 400);
+
     const cancel = await get(`/dashboard/api/batches/${listed.kind}/${batchId}/cancel`, docbatch.apiKey, { method: "POST" });
     assert.equal(cancel.status, 200);
     assert.equal((await cancel.json()).status, "succeeded");

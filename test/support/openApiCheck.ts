@@ -12,10 +12,12 @@ export async function openApiChecker(baseUrl: string) {
   const templates = Object.keys(document.paths).map((template) => ({
     template,
     pattern: new RegExp(`^${template.replace(/[.]/g, "\\.").replace(/\{[^}]+\}/g, "[^/]+")}$`),
-  }));
+  }))
+    // "/{modelId}:analyzeBatch" before "/{modelId}": the most literal template wins.
+    .sort((a, b) => b.template.replace(/\{[^}]+\}/g, "").length - a.template.replace(/\{[^}]+\}/g, "").length);
 
   return async function check(method: string, response: Response): Promise<any> {
-    const pathname = new URL(response.url).pathname;
+    const pathname = decodeURIComponent(new URL(response.url).pathname);
     const match = templates.find(({ pattern }) => pattern.test(pathname));
     assert.ok(match, `${pathname} is not in /openapi.json`);
     const operation = document.paths[match.template][method.toLowerCase()];

@@ -1,4 +1,5 @@
 import { dashboardOpenApi } from "./dashboard.js";
+import { documentIntelligenceOpenApi } from "./documentIntelligence.js";
 
 /** One API's share of the description: its paths and the component schemas they reference. */
 export interface OpenApiPart {
@@ -6,8 +7,8 @@ export interface OpenApiPart {
   schemas: Record<string, unknown>;
 }
 
-/** Every API's part; a front door adds its own here (documentIntelligence, uploadBatch, openai are to come). */
-const PARTS: readonly OpenApiPart[] = [dashboardOpenApi];
+/** Every API's part; a front door adds its own here (uploadBatch and openai are to come). */
+const PARTS: readonly OpenApiPart[] = [documentIntelligenceOpenApi, dashboardOpenApi];
 
 /** The OpenAPI 3.1 document served at /openapi.json, assembled from the parts. */
 export function openApiDocument(): Record<string, unknown> {
