@@ -91,7 +91,14 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<R
   const logFile = options.location ? path.join(options.location, "azurite.log") : undefined;
   if (options.location) fs.mkdirSync(options.location, { recursive: true });
   const logFd = logFile ? fs.openSync(logFile, "a") : undefined;
-  const child = spawn(process.execPath, args, { stdio: logFd === undefined ? ["ignore", "pipe", "pipe"] : ["ignore", logFd, logFd] });
+  // Azurite dies with its parent, also when the parent crashes: the IPC channel closes with the
+  // parent, and Azurite then stops the way SIGTERM stops it, saving its stores first.
+  const withParent = `data:text/javascript,${encodeURIComponent("process.on('disconnect',()=>process.kill(process.pid,'SIGTERM'))")}`;
+  const child = spawn(process.execPath, ["--import", withParent, ...args], {
+    stdio: logFd === undefined ? ["ignore", "pipe", "pipe", "ipc"] : ["ignore", logFd, logFd, "ipc"],
+  });
+  // The channel exists only to tell Azurite its parent is gone; it must not keep the parent alive.
+  child.channel?.unref();
   if (logFd !== undefined) fs.closeSync(logFd);
   let output = "";
   child.stdout?.on("data", (chunk) => (output += chunk));

@@ -37,12 +37,8 @@ async function startLocal(dataDir: string, port: number): Promise<RunningLocal> 
   return { child, values, exited, stderr: () => stderr };
 }
 
-async function stopGroup(pgid: number): Promise<void> {
-  try {
-    process.kill(-pgid, "SIGTERM");
-  } catch {
-    return;
-  }
+/** Resolves once no process of the group is left; the test's timeout fails it otherwise. */
+async function groupGone(pgid: number): Promise<void> {
   for (;;) {
     try {
       process.kill(-pgid, 0);
@@ -88,11 +84,9 @@ for (const signal of ["SIGKILL", "SIGTERM"] as const) {
       local.child.kill(signal);
       const code = await local.exited;
       if (signal === "SIGTERM") assert.equal(code, 0, local.stderr());
-      else {
-        // The app crashed; its Azurite (left behind today) stops cleanly, so what Azurite had is
-        // saved. A hard kill of Azurite itself can lose its last seconds of writes (README).
-        await stopGroup(local.child.pid!);
-      }
+      // Nothing is left behind: Azurite went with its parent (saving its stores, also after the
+      // SIGKILL). A hard kill of Azurite itself can lose its last seconds of writes (README).
+      await groupGone(local.child.pid!);
 
       local = await startLocal(dataDir, port);
       const poller = getLongRunningPoller(client(), initial, { intervalInMs: 200 });
@@ -137,4 +131,28 @@ test("a second npm run local on a --data folder in use refuses with a clear mess
   }
   assert.equal(await first.exited, 0, first.stderr());
   assert.ok(!fs.existsSync(path.join(dataDir, "local.lock")), "a stopped run releases its folder");
+});
+
+test("SIGTERM and SIGINT to `npm run local` stop the app and Azurite: no process of it is left", { timeout: 180_000 }, async () => {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "docbatch-signal-"));
+    const npm = spawn("npm", ["run", "local", "--", "--data", dataDir], { cwd: root, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    let stderr = "";
+    npm.stderr!.on("data", (chunk) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => npm.on("exit", (code) => resolve(code)));
+    let printed = "";
+    for await (const line of createInterface({ input: npm.stdout! })) {
+      printed += `${line}\n`;
+      if (line.startsWith("AZURE_STORAGE_CONNECTION_STRING=")) break;
+    }
+    assert.match(printed, /DOCBATCH_URL=http/, stderr);
+    const lockOwner = Number(fs.readFileSync(path.join(dataDir, "local.lock"), "utf8"));
+    npm.kill(signal);
+    await exited;
+    // Every process npm started (the host, Azurite) is in npm's group; all of them are gone.
+    await groupGone(npm.pid!);
+    assert.throws(() => process.kill(lockOwner, 0), "the local host process is gone");
+    assert.ok(!fs.existsSync(path.join(dataDir, "local.lock")), `${signal}: the host stopped cleanly and released its folder`);
+  }
 });
