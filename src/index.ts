@@ -3,5 +3,6 @@ import "./setup.js";
 import "./functions/lifecycle.js";
 import "./functions/health.js";
 import "./functions/documentIntelligenceApi.js";
+import "./functions/openAiApi.js";
 import "./functions/engine.js";
 import "./functions/purgeTimer.js";
