@@ -4,5 +4,6 @@ import "./functions/lifecycle.js";
 import "./functions/health.js";
 import "./functions/documentIntelligenceApi.js";
 import "./functions/dashboardApi.js";
+import "./functions/openAiApi.js";
 import "./functions/engine.js";
 import "./functions/purgeTimer.js";

@@ -1,0 +1,146 @@
+import { randomBytes } from "node:crypto";
+import { Transform, type Readable } from "node:stream";
+import type { ContainerClient } from "@azure/storage-blob";
+import type { AppStorage } from "./appStorage.js";
+
+/** A file of the OpenAI Files API as docbatch keeps it: the bytes in a blob, the rest in its metadata. */
+export interface StoredFile {
+  id: string;
+  bytes: number;
+  createdAt: number;
+  fileName: string;
+  purpose: string;
+  expiresAt?: number;
+}
+
+const UPLOAD_BLOCK_BYTES = 4 * 1024 * 1024;
+const UPLOAD_CONCURRENCY = 2;
+
+/**
+ * Ids sort by creation time (a zero-padded millisecond stamp first, then randomness), so the
+ * container's name order is the files' creation order and listing pages follow it.
+ */
+export function newFileId(nowMs: number): string {
+  return `file-${nowMs.toString(36).padStart(9, "0")}${randomBytes(9).toString("hex")}`;
+}
+
+export const FILE_ID_PATTERN = /^file-[0-9a-z]{9}[0-9a-f]{18}$/;
+
+/** The Files API's storage in docbatch's own account: one blob per file, streamed in and out. */
+export class OpenAiFileStore {
+  private readonly container: ContainerClient;
+  private ready?: Promise<unknown>;
+
+  constructor(storage: AppStorage, options: { prefix: string }) {
+    this.container = storage.blobService.getContainerClient(`${options.prefix.toLowerCase()}-openai-files`);
+  }
+
+  private ensureContainer(): Promise<unknown> {
+    this.ready ??= this.container.createIfNotExists().catch((error) => {
+      this.ready = undefined;
+      throw error;
+    });
+    return this.ready;
+  }
+
+  /**
+   * Streams `content` into a new blob, never holding it whole. The file has no description
+   * (and is not listed) until `describe` runs: a multipart form may send its fields after the file.
+   */
+  async write(content: Readable, nowMs: number): Promise<{ id: string; bytes: number }> {
+    // Taken in before the first await: the part may already be flowing (its size is counted as
+    // it arrives), and bytes emitted before the blob upload listens would be lost.
+    let bytes = 0;
+    const body = content.pipe(
+      new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          bytes += chunk.length;
+          done(null, chunk);
+        },
+      }),
+    );
+    content.on("error", (error) => body.destroy(error));
+    await this.ensureContainer();
+    const id = newFileId(nowMs);
+    await this.container.getBlockBlobClient(id).uploadStream(body, UPLOAD_BLOCK_BYTES, UPLOAD_CONCURRENCY, {
+      blobHTTPHeaders: { blobContentType: "application/octet-stream" },
+    });
+    return { id, bytes };
+  }
+
+  async describe(file: StoredFile): Promise<void> {
+    await this.container.getBlobClient(file.id).setMetadata(toMetadata(file));
+  }
+
+  async get(id: string): Promise<StoredFile | undefined> {
+    if (!FILE_ID_PATTERN.test(id)) return undefined;
+    try {
+      const properties = await this.container.getBlobClient(id).getProperties();
+      if (!properties.metadata?.purpose) return undefined;
+      return fromMetadata(id, properties.contentLength ?? 0, properties.metadata);
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** The bytes, as a stream; undefined when the file does not exist. */
+  async open(id: string): Promise<{ stream: NodeJS.ReadableStream; bytes: number } | undefined> {
+    if (!FILE_ID_PATTERN.test(id)) return undefined;
+    try {
+      const download = await this.container.getBlobClient(id).download();
+      return { stream: download.readableStreamBody!, bytes: download.contentLength ?? 0 };
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async delete(id: string): Promise<boolean> {
+    if (!FILE_ID_PATTERN.test(id)) return false;
+    const result = await this.container.getBlobClient(id).deleteIfExists();
+    return result.succeeded;
+  }
+
+  /** Every file in creation order (oldest first), read page by page from the container listing. */
+  async *all(): AsyncGenerator<StoredFile> {
+    await this.ensureContainer();
+    for await (const blob of this.container.listBlobsFlat({ includeMetadata: true })) {
+      if (!FILE_ID_PATTERN.test(blob.name) || !blob.metadata?.purpose) continue;
+      yield fromMetadata(blob.name, blob.properties.contentLength ?? 0, blob.metadata ?? {});
+    }
+  }
+}
+
+function toMetadata(file: StoredFile): Record<string, string> {
+  // Metadata values must be ASCII: the file name is kept percent-encoded.
+  return {
+    filename: encodeURIComponent(file.fileName),
+    purpose: file.purpose,
+    createdat: String(file.createdAt),
+    ...(file.expiresAt !== undefined ? { expiresat: String(file.expiresAt) } : {}),
+  };
+}
+
+function fromMetadata(id: string, bytes: number, metadata: Record<string, string>): StoredFile {
+  return {
+    id,
+    bytes,
+    createdAt: Number(metadata.createdat ?? 0),
+    fileName: safeDecode(metadata.filename ?? ""),
+    purpose: metadata.purpose ?? "batch",
+    ...(metadata.expiresat ? { expiresAt: Number(metadata.expiresat) } : {}),
+  };
+}
+
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+function isNotFound(error: unknown): boolean {
+  return (error as { statusCode?: number }).statusCode === 404;
+}
