@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { OcrLevel } from "../../analyzers/llmExtraction/documentText.js";
 import { ExtractionSchemaError, parseExtractionSchema, type ExtractionSchema } from "../../analyzers/llmExtraction/extractionSchema.js";
 
 /** A DocuDevs request docbatch cannot serve as sent; becomes a 400 in their error format. */
@@ -6,7 +7,6 @@ export class UploadCommandError extends Error {
   override readonly name = "UploadCommandError";
 }
 
-export type OcrLevel = "NONE" | "DEFAULT" | "LOW" | "PREMIUM";
 
 export interface ProcessOptions {
   prompt?: string;
