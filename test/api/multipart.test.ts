@@ -44,6 +44,21 @@ describe("multipart uploads", () => {
     assert.deepEqual(upload.file?.stored, { name: "requests.jsonl", content: '{"a":1}\n' });
   });
 
+  it("loses nothing when the sink awaits something before it starts reading", async () => {
+    const form = new FormData();
+    form.append("document", new Blob(["x".repeat(200_000)]), "late.txt");
+    const upload = await readMultipartUpload(await formRequest(form), {
+      fileField: "document",
+      limitBytes: 1_000_000,
+      onFile: async (file) => {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return (await text(file.stream)).length;
+      },
+    });
+    assert.equal(upload.file?.stored, 200_000);
+    assert.equal(upload.file?.sizeBytes, 200_000);
+  });
+
   it("has no file when the field is missing, and ignores other file parts", async () => {
     const form = new FormData();
     form.append("other", new Blob(["x"]), "x.txt");

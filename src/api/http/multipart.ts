@@ -1,4 +1,4 @@
-import type { Readable } from "node:stream";
+import { Transform, type Readable } from "node:stream";
 import busboy from "busboy";
 import { HttpProblem } from "./httpProblem.js";
 import { bodyStream } from "./requestBody.js";
@@ -81,10 +81,19 @@ export async function readMultipartUpload<T>(request: ApiRequest, options: Multi
         return;
       }
       const entry = { fileName: info.filename ?? "", mimeType: info.mimeType, sizeBytes: 0, stored: undefined as unknown as Promise<T> };
-      stream.on("data", (chunk: Buffer) => (entry.sizeBytes += chunk.length));
+      // Counted in a pass-through, not with a 'data' listener on busboy's stream: that would start
+      // the bytes flowing before a sink that awaits something first has begun to read them.
+      const counted = new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          entry.sizeBytes += chunk.length;
+          done(null, chunk);
+        },
+      });
+      stream.on("error", (error) => counted.destroy(error));
+      stream.pipe(counted);
       stream.on("limit", () => fail(new HttpProblem(413, "PayloadTooLarge", `The file '${entry.fileName}' is larger than ${fileLimitBytes} bytes, the most this operation accepts.`)));
       fileStream = stream;
-      entry.stored = options.onFile({ fileName: entry.fileName, mimeType: entry.mimeType, stream });
+      entry.stored = options.onFile({ fileName: entry.fileName, mimeType: entry.mimeType, stream: counted });
       // Observed here so that a failing sink never becomes an unhandled rejection before it is awaited.
       entry.stored.catch(() => undefined);
       file = entry;
