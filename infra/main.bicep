@@ -116,6 +116,12 @@ param llmRequestsPerMinute int = 360
 @description('DOCBATCH_LLM_TOKENS_PER_MINUTE: the upstream deployment\'s tokens per minute.')
 param llmTokensPerMinute int = 60000
 
+@description('DOCBATCH_EXTRACTION_MODEL: model or deployment the upload-batch API extracts with.')
+param extractionModel string = 'gpt-4o-mini'
+
+@description('DOCBATCH_EXTRACTION_TIER_MODELS: e.g. NANO=gpt-4.1-nano,HIGH=gpt-4.1; empty: every tier uses extractionModel.')
+param extractionTierModels string = ''
+
 // ---- Networking ---------------------------------------------------------------------------
 
 @description('Put storage behind private endpoints in a new virtual network and integrate the app with it.')
@@ -281,6 +287,11 @@ var llmSettings = {
   DOCBATCH_LLM_MODELS: llmModels
   DOCBATCH_LLM_REQUESTS_PER_MINUTE: string(llmRequestsPerMinute)
   DOCBATCH_LLM_TOKENS_PER_MINUTE: string(llmTokensPerMinute)
+  DOCBATCH_EXTRACTION_MODEL: extractionModel
+  DOCBATCH_EXTRACTION_TIER_MODELS: extractionTierModels
+  DOCBATCH_UPLOAD_MAX_DOCUMENTS: '10000'
+  DOCBATCH_UPLOAD_MAX_DOCUMENT_BYTES: '52428800'
+  DOCBATCH_UPLOAD_MAX_CONCURRENCY: '20'
 }
 var documentIntelligenceSettings = documentIntelligenceMode == 'none'
   ? {}

@@ -5,5 +5,6 @@ import "./functions/health.js";
 import "./functions/documentIntelligenceApi.js";
 import "./functions/dashboardApi.js";
 import "./functions/openAiApi.js";
+import "./functions/uploadBatchApi.js";
 import "./functions/engine.js";
 import "./functions/purgeTimer.js";

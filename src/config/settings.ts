@@ -47,6 +47,11 @@ export const settingCatalogue: readonly SettingDescription[] = [
   { name: "DOCBATCH_LLM_MODELS", default: "*", description: "Comma-separated model (Azure: deployment) names the upstream serves; `*` for any." },
   { name: "DOCBATCH_LLM_REQUESTS_PER_MINUTE", default: "360", description: "Requests per minute the whole app sends to the upstream, spread evenly (Azure: the deployment's RPM)." },
   { name: "DOCBATCH_LLM_TOKENS_PER_MINUTE", default: "60000", description: "Tokens per minute the whole app sends to the upstream, estimated before sending (Azure: the deployment's TPM)." },
+  { name: "DOCBATCH_EXTRACTION_MODEL", default: "gpt-4o-mini", description: "Model (Azure: deployment) the upload-batch API's LLM extraction uses for `llm: DEFAULT`, and for the other tiers unless DOCBATCH_EXTRACTION_TIER_MODELS names one." },
+  { name: "DOCBATCH_EXTRACTION_TIER_MODELS", description: "Models for DocuDevs' other `llm` tiers, e.g. `NANO=gpt-4.1-nano,MINI=gpt-4o-mini,HIGH=gpt-4.1`. A tier not named uses DOCBATCH_EXTRACTION_MODEL." },
+  { name: "DOCBATCH_UPLOAD_MAX_DOCUMENTS", default: "10000", description: "Most documents one upload batch (DocuDevs API) may hold; the next upload gets 400." },
+  { name: "DOCBATCH_UPLOAD_MAX_DOCUMENT_BYTES", default: "52428800", description: "Largest document one upload may carry (DocuDevs API); a larger one gets 413." },
+  { name: "DOCBATCH_UPLOAD_MAX_CONCURRENCY", default: "20", description: "Cap on an upload batch's `maxConcurrency` (documents in flight at once); larger asks are lowered to it. The default ask is 3." },
 ];
 
 const csv = z
@@ -86,6 +91,14 @@ const settingsSchema = z.object({
   DOCBATCH_LLM_MODELS: z.string().optional().transform((v) => (v ?? "*").split(",").map((m) => m.trim()).filter(Boolean)),
   DOCBATCH_LLM_REQUESTS_PER_MINUTE: z.coerce.number().positive().optional().transform((v) => v ?? 360),
   DOCBATCH_LLM_TOKENS_PER_MINUTE: z.coerce.number().positive().optional().transform((v) => v ?? 60_000),
+  DOCBATCH_EXTRACTION_MODEL: z.string().optional().transform((v) => v ?? "gpt-4o-mini"),
+  DOCBATCH_EXTRACTION_TIER_MODELS: z
+    .string()
+    .regex(/^\s*(NANO|MINI|HIGH|DEFAULT)\s*=\s*[^,=\s]+\s*(,\s*(NANO|MINI|HIGH|DEFAULT)\s*=\s*[^,=\s]+\s*)*$/, "TIER=model pairs separated by commas (tiers NANO, MINI, HIGH, DEFAULT)")
+    .optional(),
+  DOCBATCH_UPLOAD_MAX_DOCUMENTS: positiveInt(10_000),
+  DOCBATCH_UPLOAD_MAX_DOCUMENT_BYTES: positiveInt(50 * 1024 * 1024),
+  DOCBATCH_UPLOAD_MAX_CONCURRENCY: positiveInt(20),
 });
 
 export type DocbatchSettings = ReturnType<typeof readSettings>;
@@ -123,6 +136,15 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env) {
           preferCloudRead: s.DOCUMENT_INTELLIGENCE_PREFER_CLOUD_READ,
         }
       : undefined,
+    extraction: {
+      model: s.DOCBATCH_EXTRACTION_MODEL,
+      tierModels: tierModelsOf(s.DOCBATCH_EXTRACTION_TIER_MODELS),
+    },
+    uploadBatches: {
+      maxDocuments: s.DOCBATCH_UPLOAD_MAX_DOCUMENTS,
+      maxDocumentBytes: s.DOCBATCH_UPLOAD_MAX_DOCUMENT_BYTES,
+      maxConcurrency: s.DOCBATCH_UPLOAD_MAX_CONCURRENCY,
+    },
     llmUpstreams: s.DOCBATCH_LLM_ENDPOINT
       ? [
           {
@@ -135,6 +157,11 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env) {
         ]
       : [],
   };
+}
+
+function tierModelsOf(value: string | undefined): Record<string, string> {
+  const pairs = (value ?? "").split(",").map((pair) => pair.split("=").map((part) => part.trim()));
+  return Object.fromEntries(pairs.filter((pair) => pair.length === 2 && pair[0] && pair[1]));
 }
 
 /**

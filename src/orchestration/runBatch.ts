@@ -88,14 +88,17 @@ export const runItemRangeOrchestrator: OrchestrationHandler = function* (context
       failure = messageOf(error);
     }
   } else {
+    // Waves of at most `window` activities, each yielded once. A sliding window (Task.any over
+    // the tasks still pending) would yield a task again in a new Task.any, which the out-of-proc
+    // protocol schedules a second time and whose results it can mix up
+    // (Azure/azure-functions-durable-js#574): batches finished with documents still running.
     const window = Math.max(1, Math.floor(range.maxConcurrency / range.perActivity));
-    let pending: Task[] = [];
-    let next = 0;
-    while (next < groups.length || pending.length > 0) {
-      while (next < groups.length && pending.length < window) pending.push(process(groups[next++]));
-      yield context.df.Task.any(pending);
-      for (const task of pending) if (task.isCompleted && task.isFaulted) failure ??= messageOf(task.result);
-      pending = pending.filter((task) => !task.isCompleted);
+    for (let next = 0; next < groups.length && failure === undefined; next += window) {
+      try {
+        yield context.df.Task.all(groups.slice(next, next + window).map(process));
+      } catch (error) {
+        failure = messageOf(error);
+      }
     }
   }
   if (failure !== undefined) {

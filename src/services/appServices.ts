@@ -13,6 +13,8 @@ import { createAppStorage, type AppStorage } from "../storage/appStorage.js";
 import { storageUrlPolicy, type StorageUrlPolicy } from "../storage/containerUrl.js";
 import { createSecretBox, type SecretBox } from "../storage/secretBox.js";
 import { TableStatusStore } from "../storage/tableStatusStore.js";
+import { UploadBatchStore } from "../storage/uploadBatchStore.js";
+import { sharedLlmUpstream, type LlmUpstream } from "../llm/upstream.js";
 
 /**
  * Everything the app's functions need, built once per process from the app settings: the
@@ -33,6 +35,10 @@ export interface AppServices {
   analyzers: AnalyzerRegistry;
   kinds: KindRegistry;
   engine: EngineDeps;
+  /** The upload-batch API's documents and results in docbatch's own blob storage. */
+  uploads: UploadBatchStore;
+  /** The LLM upstream client shared app-wide (one RPM/TPM budget). */
+  llm(): LlmUpstream;
   now(): Date;
   /** The use cases, starting orchestrations through `runner`. */
   batches(runner: BatchRunner): Batches;
@@ -73,6 +79,8 @@ export function createAppServices(env: NodeJS.ProcessEnv = process.env): AppServ
     analyzers: getAnalyzerRegistry(),
     kinds,
     engine,
+    uploads: new UploadBatchStore(storage, { prefix: settings.tablePrefix }),
+    llm: () => sharedLlmUpstream(settings),
     now,
     batches: (runner) => new Batches({ store, runner, now }),
   };

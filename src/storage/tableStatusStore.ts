@@ -339,6 +339,7 @@ function toBatchEntity(batch: BatchRecord): Entity {
   };
   // A Date column, so the purge can filter on it.
   if (batch.completedAt) entity.completedAt = new Date(batch.completedAt);
+  if (batch.startedAt) entity.startedAt = batch.startedAt;
   if (batch.itemCount !== undefined) entity.itemCount = batch.itemCount;
   if (batch.itemsPerLeaf !== undefined) entity.itemsPerLeaf = batch.itemsPerLeaf;
   if (batch.maxConcurrency !== undefined) entity.maxConcurrency = batch.maxConcurrency;
@@ -359,6 +360,7 @@ function fromBatchEntity(entity: TableEntityResult<Entity>): BatchRecord {
     status: entity.status as BatchRecord["status"],
     createdAt: entity.createdAt as string,
     updatedAt: entity.updatedAt as string,
+    ...(typeof entity.startedAt === "string" ? { startedAt: entity.startedAt } : {}),
     ...(completedAt ? { completedAt: new Date(completedAt as Date | string).toISOString() } : {}),
     ...(typeof entity.itemCount === "number" ? { itemCount: entity.itemCount } : {}),
     ...(typeof entity.itemsPerLeaf === "number" ? { itemsPerLeaf: entity.itemsPerLeaf } : {}),

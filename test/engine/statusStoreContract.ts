@@ -36,7 +36,7 @@ export function statusStoreContract(name: string, open: () => Promise<{ store: S
     }
 
     test("a batch is created once, read back as written, and missing ones are undefined", async () => {
-      const b = batch({ labels: { modelId: "m1" }, maxConcurrency: 3 });
+      const b = batch({ labels: { modelId: "m1" }, maxConcurrency: 3, startedAt: "2026-01-01T00:00:05.000Z" });
       await store.createBatch(b);
       await assert.rejects(store.createBatch(b));
       const read = await store.getBatch(b.kind, b.batchId);

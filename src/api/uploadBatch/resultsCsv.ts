@@ -1,0 +1,30 @@
+/**
+ * A batch's results as CSV, one row per document in upload order: `index`, `error`, then one
+ * column per top-level field of the results (nested values as JSON). OCR-only results (Markdown
+ * text) go in a `text` column.
+ */
+export function resultsCsv(results: readonly unknown[]): string {
+  const rows = results.map((result, index) => rowOf(result, index));
+  const columns = ["index", "error"];
+  for (const row of rows) for (const key of Object.keys(row)) if (!columns.includes(key)) columns.push(key);
+  const lines = [columns.map(cell).join(",")];
+  for (const row of rows) lines.push(columns.map((column) => cell(row[column] ?? "")).join(","));
+  return `${lines.join("\r\n")}\r\n`;
+}
+
+function rowOf(result: unknown, index: number): Record<string, string> {
+  const row: Record<string, string> = { index: String(index) };
+  if (typeof result === "string") {
+    if (result.startsWith("Error: ")) row.error = result.slice("Error: ".length);
+    else row.text = result;
+  } else if (result !== null && typeof result === "object" && !Array.isArray(result)) {
+    for (const [key, value] of Object.entries(result)) row[key] = typeof value === "string" ? value : JSON.stringify(value);
+  } else if (result !== null) {
+    row.value = JSON.stringify(result);
+  }
+  return row;
+}
+
+function cell(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+}
