@@ -86,6 +86,21 @@ describe("DocuDevs upload batches over raw HTTP", () => {
     assert.deepEqual(Object.keys(schema.properties.statements.items.properties).sort(), ["customer", "date", "total"]);
     assert.ok(fake.maxInFlight <= 2, `at most maxConcurrency upstream calls at once (saw ${fake.maxInFlight})`);
 
+    // Source locations: where each extracted string value is in the document.
+    const pdfSources = (await http.call("GET", `/job/result/${jobGuid}/source-locations?batchIndex=0`)).body;
+    const customer = pdfSources["/statements/0/customer"];
+    assert.equal(customer.page, 1);
+    assert.match(customer.text, /Aldebaran/);
+    assert.equal(customer.polygon.length, 8);
+    assert.equal(customer.unit, "inch");
+    assert.ok(customer.bbox[0] < customer.bbox[2] && customer.bbox[1] < customer.bbox[3]);
+    assert.equal(pdfSources["/statements/0/date"], undefined, "a value that is not in the text has no location");
+    const allSources = (await http.call("GET", `/job/result/${jobGuid}/source-locations`)).body;
+    assert.equal(allSources.length, 5);
+    assert.equal(allSources[3], null, "the corrupt file has none");
+    assert.match(allSources[1]["/statements/0/customer"].text, /ZEBRA/, "OCR lines carry locations too");
+    assert.equal((await http.call("GET", `/job/result/${jobGuid}/source-locations?batchIndex=9`)).status, 400);
+
     const legacy = await http.call("GET", `/job/result/${jobGuid}`);
     assert.deepEqual(legacy.body, results.body);
     const csv = await http.call("GET", `/job/result/${jobGuid}/csv`);

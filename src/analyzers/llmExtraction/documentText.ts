@@ -1,3 +1,4 @@
+import type { AnalyzeResult } from "../analyzeResult.js";
 import type { AnalyzerRegistry } from "../registry.js";
 import { AnalyzerError } from "../analyzer.js";
 
@@ -23,7 +24,7 @@ export function modelForOcr(ocr: OcrLevel): string {
 }
 
 /** The document as Markdown, the text the LLM reads (or the result itself in OCR-only mode). */
-export async function readDocumentText(request: DocumentTextRequest): Promise<{ markdown: string; pageCount: number }> {
+export async function readDocumentText(request: DocumentTextRequest): Promise<{ markdown: string; pageCount: number; result: AnalyzeResult }> {
   const modelId = modelForOcr(request.ocr);
   const analyzer = await request.analyzers.resolve(modelId);
   if (!analyzer) throw new AnalyzerError("ModelNotFound", `no reader serves ${modelId}`);
@@ -41,5 +42,5 @@ export async function readDocumentText(request: DocumentTextRequest): Promise<{ 
       queryFields: [],
     },
   });
-  return { markdown: result.content, pageCount: result.pages?.length ?? 0 };
+  return { markdown: result.content, pageCount: result.pages?.length ?? 0, result };
 }

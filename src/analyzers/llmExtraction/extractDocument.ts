@@ -3,6 +3,7 @@ import type { AnalyzerRegistry } from "../registry.js";
 import { parseExtractionSchema, type ExtractionSchema } from "./extractionSchema.js";
 import { readDocumentText, type OcrLevel } from "./documentText.js";
 import { extractWithLlm } from "./extractWithLlm.js";
+import { locateValues, type SourceLocation } from "./sourceLocations.js";
 
 export interface DocumentExtractionOptions {
   prompt?: string;
@@ -25,12 +26,12 @@ export async function extractDocument(
   document: { bytes: Uint8Array; name: string; contentType?: string },
   options: DocumentExtractionOptions,
   signal?: AbortSignal,
-): Promise<{ result: unknown; tokenCount: number }> {
-  const { markdown } = await readDocumentText({ analyzers: services.analyzers, ...document, ocr: options.ocr, pageRange: options.pageRange, signal });
+): Promise<{ result: unknown; tokenCount: number; sourceLocations?: Record<string, SourceLocation> }> {
+  const { markdown, result: read } = await readDocumentText({ analyzers: services.analyzers, ...document, ocr: options.ocr, pageRange: options.pageRange, signal });
   if (options.textOnly) return { result: markdown, tokenCount: 0 };
   // A prompt without a schema still answers JSON: one free-form object.
   const schema = options.schema ?? parseExtractionSchema('{"type":"object"}');
   const prompt = options.prompt ?? "Extract the data the schema describes.";
   const { data, tokenCount } = await extractWithLlm({ upstream: services.upstream(), model: options.model, documentText: markdown, prompt, schema, signal });
-  return { result: data, tokenCount };
+  return { result: data, tokenCount, sourceLocations: locateValues(data, read) };
 }

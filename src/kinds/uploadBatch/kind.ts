@@ -63,7 +63,7 @@ async function processUpload(batch: BatchRecord, item: ItemRecord, signal: Abort
   }
   const bytes = await services.uploads.readBytes(document, signal);
   try {
-    const { result, tokenCount } = await extractDocument(
+    const { result, tokenCount, sourceLocations } = await extractDocument(
       { analyzers: services.analyzers, upstream: services.llm },
       { bytes, name: document.fileName, contentType: document.contentType },
       {
@@ -76,6 +76,7 @@ async function processUpload(batch: BatchRecord, item: ItemRecord, signal: Abort
       },
       signal,
     );
+    if (sourceLocations) await services.uploads.writeSourceLocations(batch.batchId, item.index, sourceLocations);
     await services.uploads.writeResult(batch.batchId, item.index, result);
     return { status: "succeeded", metrics: { tokenCount } };
   } catch (error) {
