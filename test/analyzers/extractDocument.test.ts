@@ -5,7 +5,7 @@ import { extractDocument } from "../../src/analyzers/llmExtraction/extractDocume
 import { createAnalyzerRegistry } from "../../src/analyzers/registry.js";
 import { readSettings } from "../../src/config/settings.js";
 import { createLlmUpstream } from "../../src/llm/upstream.js";
-import { makeDocx, makePlainText, PLAIN_STRUCTURED_TEXT } from "../support/documents.js";
+import { makeDocx, makePlainText, makeTextPdf, PLAIN_STRUCTURED_TEXT } from "../support/documents.js";
 import { startFakeOpenAiUpstream, type FakeOpenAiUpstream } from "../support/fakeOpenAiUpstream.js";
 
 let fake: FakeOpenAiUpstream;
@@ -43,5 +43,36 @@ describe("extracting one uploaded document", () => {
     assert.ok((result as string).includes(PLAIN_STRUCTURED_TEXT.title));
     assert.equal(tokenCount, 0);
     assert.equal(fake.requests.length, before);
+  });
+
+  const MARKERS = ["Aldebaran", "Betelgeuse", "Canopus"];
+  const threePages = () => makeTextPdf(MARKERS.map((marker) => ({ blocks: [{ lines: [`Statement page for ${marker}`, `Customer ${marker} owes money`] }] })));
+  const chunkAnswer = (request: { promptText: string }) => {
+    const document = request.promptText.split("--- document ---")[1] ?? "";
+    const seen = MARKERS.filter((marker) => document.includes(marker));
+    return { content: JSON.stringify({ title: seen.includes("Betelgeuse") ? "Second page title" : "", statements: seen.map((customer) => ({ date: "2024-01-31", customer, total: 1 })) }) };
+  };
+  const titledSchema = () => parseExtractionSchema('{"title":"string","statements":[{"date":"date","customer":"string","total":"number"}]}');
+
+  it("splits a document over the context budget by pages, extracts each chunk and merges (arrays concatenated, scalars from the first chunk that has them)", async () => {
+    fake.reset();
+    fake.script({ answer: chunkAnswer });
+    const pdf = await threePages();
+    const { result } = await extractDocument(services(), { bytes: pdf.bytes, name: "long.pdf" }, { prompt: "Get statements", schema: titledSchema(), ocr: "DEFAULT", textOnly: false, model: "extract-test", contextTokens: 12 });
+    assert.equal(fake.requests.length, 3, "one call per page-sized chunk");
+    const merged = result as { title: string; statements: { customer: string }[] };
+    assert.deepEqual(merged.statements.map((statement) => statement.customer), MARKERS);
+    assert.equal(merged.title, "Second page title");
+  });
+
+  it("reads one call's worth when the document fits the budget, and only the pages of pageRange", async () => {
+    fake.reset();
+    fake.script({ answer: chunkAnswer });
+    const pdf = await threePages();
+    const whole = await extractDocument(services(), { bytes: pdf.bytes, name: "long.pdf" }, { prompt: "Get", schema: titledSchema(), ocr: "DEFAULT", textOnly: false, model: "extract-test", contextTokens: 100_000 });
+    assert.equal(fake.requests.length, 1);
+    assert.equal((whole.result as { statements: unknown[] }).statements.length, 3);
+    const second = await extractDocument(services(), { bytes: pdf.bytes, name: "long.pdf" }, { prompt: "Get", schema: titledSchema(), ocr: "DEFAULT", textOnly: false, model: "extract-test", pageRange: [2] });
+    assert.deepEqual((second.result as { statements: { customer: string }[] }).statements.map((s) => s.customer), ["Betelgeuse"]);
   });
 });

@@ -2,7 +2,8 @@ import type { LlmUpstream } from "../../llm/upstream.js";
 import type { AnalyzerRegistry } from "../registry.js";
 import { parseExtractionSchema, type ExtractionSchema } from "./extractionSchema.js";
 import { readDocumentText, type OcrLevel } from "./documentText.js";
-import { extractWithLlm } from "./extractWithLlm.js";
+import { mergeExtractions, pageChunks } from "./chunking.js";
+import { ExtractionError, extractWithLlm } from "./extractWithLlm.js";
 import { locateValues, type SourceLocation } from "./sourceLocations.js";
 
 export interface DocumentExtractionOptions {
@@ -13,6 +14,8 @@ export interface DocumentExtractionOptions {
   textOnly: boolean;
   pageRange?: readonly number[];
   model: string;
+  /** Tokens of document text one LLM call may carry; longer documents are split by pages. Default: no limit. */
+  contextTokens?: number;
 }
 
 export interface DocumentExtractionServices {
@@ -32,6 +35,19 @@ export async function extractDocument(
   // A prompt without a schema still answers JSON: one free-form object.
   const schema = options.schema ?? parseExtractionSchema('{"type":"object"}');
   const prompt = options.prompt ?? "Extract the data the schema describes.";
-  const { data, tokenCount } = await extractWithLlm({ upstream: services.upstream(), model: options.model, documentText: markdown, prompt, schema, signal });
+  const chunks = options.contextTokens ? pageChunks(read, options.contextTokens) : [markdown];
+  let tokenCount = 0;
+  const parts: unknown[] = [];
+  // One chunk after the other: a document holds one of its batch's concurrency slots.
+  for (const documentText of chunks) {
+    const part = await extractWithLlm({ upstream: services.upstream(), model: options.model, documentText, prompt, schema, signal });
+    tokenCount += part.tokenCount;
+    parts.push(part.data);
+  }
+  const data = mergeExtractions(parts);
+  if (chunks.length > 1) {
+    const verdict = schema.validate(data);
+    if (!verdict.valid) throw new ExtractionError(`the ${chunks.length} parts of the long document merged into JSON that does not match the schema: ${verdict.errors.join("; ")}`);
+  }
   return { result: data, tokenCount, sourceLocations: locateValues(data, read) };
 }

@@ -73,6 +73,7 @@ async function processUpload(batch: BatchRecord, item: ItemRecord, signal: Abort
         textOnly: command.textOnly,
         pageRange: command.pageRange,
         model: modelForTier(services.settings, command.llm),
+        contextTokens: services.settings.extraction.contextTokens,
       },
       signal,
     );
