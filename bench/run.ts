@@ -16,6 +16,7 @@ import { renderMarkdownTable, renderTable } from "./lib/table.js";
 import { runOrchestrationBenchmark } from "./sections/orchestration.js";
 import { runStorageBenchmark } from "./sections/storage.js";
 import { runThroughputBenchmark } from "./sections/throughput.js";
+import { runUploadBatchBenchmark } from "./sections/uploadBatch.js";
 
 type SectionRunner = (options: { quick: boolean }) => Promise<SectionResult | undefined>;
 
@@ -39,6 +40,7 @@ const SECTIONS: Record<string, SectionRunner> = {
   storage: runStorageBenchmark,
   throughput: runThroughputBenchmark,
   analyzers: runAnalyzers,
+  uploadBatch: runUploadBatchBenchmark,
 };
 
 function parseArgs(argv: string[]): { quick: boolean; only: string[] } {

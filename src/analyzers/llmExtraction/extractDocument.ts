@@ -16,6 +16,8 @@ export interface DocumentExtractionOptions {
   model: string;
   /** Tokens of document text one LLM call may carry; longer documents are split by pages. Default: no limit. */
   contextTokens?: number;
+  /** Output limit of one call (`max_completion_tokens`); default: the upstream's. */
+  maxOutputTokens?: number;
 }
 
 export interface DocumentExtractionServices {
@@ -40,7 +42,7 @@ export async function extractDocument(
   const parts: unknown[] = [];
   // One chunk after the other: a document holds one of its batch's concurrency slots.
   for (const documentText of chunks) {
-    const part = await extractWithLlm({ upstream: services.upstream(), model: options.model, documentText, prompt, schema, signal });
+    const part = await extractWithLlm({ upstream: services.upstream(), model: options.model, documentText, prompt, schema, signal, maxOutputTokens: options.maxOutputTokens });
     tokenCount += part.tokenCount;
     parts.push(part.data);
   }

@@ -14,6 +14,8 @@ export interface ExtractionRequest {
   prompt: string;
   schema: ExtractionSchema;
   signal?: AbortSignal;
+  /** Sent as `max_completion_tokens`: the rate budget reserves it instead of a guess. */
+  maxOutputTokens?: number;
 }
 
 export interface ExtractionResult {
@@ -39,6 +41,7 @@ export async function extractWithLlm(request: ExtractionRequest): Promise<Extrac
       body: {
         model: request.model,
         messages,
+        ...(request.maxOutputTokens ? { max_completion_tokens: request.maxOutputTokens } : {}),
         response_format: { type: "json_schema", json_schema: { name: "extraction", schema: request.schema.jsonSchema } },
       },
     });

@@ -74,6 +74,7 @@ async function processUpload(batch: BatchRecord, item: ItemRecord, signal: Abort
         pageRange: command.pageRange,
         model: modelForTier(services.settings, command.llm),
         contextTokens: services.settings.extraction.contextTokens,
+        maxOutputTokens: services.settings.extraction.maxOutputTokens,
       },
       signal,
     );
