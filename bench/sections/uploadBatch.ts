@@ -55,7 +55,6 @@ export async function runUploadBatchBenchmark({ quick }: { quick: boolean }): Pr
       `Target: ≥ ${TOKEN_SHARE_TARGET} of T with at most maxConcurrency calls in flight — ${met ? "met" : "MISSED"}.`,
       "prompt + validation + locations is total minus reading: below a millisecond it is within the noise of the two measurements.",
       "The share counts the upstream's own token figures (prompt text / 4 + max_completion_tokens, as Azure OpenAI charges TPM) over the span from the process call to COMPLETED, so status polling and the last call's latency count against it.",
-      "prompt + validation + locations is total minus reading; below a millisecond it is within the noise of the two measurements.",
       "Own time: the same documents read and extracted in-process with an upstream that answers at once; reading is the offline reader, the rest is prompt building, the ajv check and locating values.",
     ],
     data: { run, overhead },

@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { Transform, type Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import type { ContainerClient } from "@azure/storage-blob";
 import type { AppStorage } from "./appStorage.js";
+import { countedStream } from "./countedStream.js";
 
 /** A file of the OpenAI Files API as docbatch keeps it: the bytes in a blob, the rest in its metadata. */
 export interface StoredFile {
@@ -48,24 +49,14 @@ export class OpenAiFileStore {
    * (and is not listed) until `describe` runs: a multipart form may send its fields after the file.
    */
   async write(content: Readable, nowMs: number): Promise<{ id: string; bytes: number }> {
-    // Taken in before the first await: the part may already be flowing (its size is counted as
-    // it arrives), and bytes emitted before the blob upload listens would be lost.
-    let bytes = 0;
-    const body = content.pipe(
-      new Transform({
-        transform(chunk: Buffer, _encoding, done) {
-          bytes += chunk.length;
-          done(null, chunk);
-        },
-      }),
-    );
-    content.on("error", (error) => body.destroy(error));
+    // Before the first await: the part may already be flowing.
+    const counted = countedStream(content);
     await this.ensureContainer();
     const id = newFileId(nowMs);
-    await this.container.getBlockBlobClient(id).uploadStream(body, UPLOAD_BLOCK_BYTES, UPLOAD_CONCURRENCY, {
+    await this.container.getBlockBlobClient(id).uploadStream(counted.body, UPLOAD_BLOCK_BYTES, UPLOAD_CONCURRENCY, {
       blobHTTPHeaders: { blobContentType: "application/octet-stream" },
     });
-    return { id, bytes };
+    return { id, bytes: counted.bytes() };
   }
 
   async describe(file: StoredFile): Promise<void> {

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { Transform, type Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import type { ContainerClient } from "@azure/storage-blob";
 import type { AppStorage } from "./appStorage.js";
+import { countedStream } from "./countedStream.js";
 
 /** One uploaded document as the upload-batch kind reads it back. */
 export interface UploadedDocument {
@@ -40,23 +41,14 @@ export class UploadBatchStore {
 
   /** Streams an upload's bytes into a staged blob, never holding them whole. */
   async stage(batchId: string, content: Readable, contentType: string): Promise<{ blobName: string; bytes: number }> {
-    // Piped before the first await: the part may already be flowing.
-    let bytes = 0;
-    const body = content.pipe(
-      new Transform({
-        transform(chunk: Buffer, _encoding, done) {
-          bytes += chunk.length;
-          done(null, chunk);
-        },
-      }),
-    );
-    content.on("error", (error) => body.destroy(error));
+    // Before the first await: the part may already be flowing.
+    const counted = countedStream(content);
     await this.ensureContainer();
     const blobName = `${batchId}/staged/${randomUUID()}`;
-    await this.container.getBlockBlobClient(blobName).uploadStream(body, UPLOAD_BLOCK_BYTES, UPLOAD_CONCURRENCY, {
+    await this.container.getBlockBlobClient(blobName).uploadStream(counted.body, UPLOAD_BLOCK_BYTES, UPLOAD_CONCURRENCY, {
       blobHTTPHeaders: { blobContentType: contentType || "application/octet-stream" },
     });
-    return { blobName, bytes };
+    return { blobName, bytes: counted.bytes() };
   }
 
   async discardStaged(blobName: string): Promise<void> {
