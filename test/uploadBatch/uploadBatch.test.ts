@@ -6,6 +6,7 @@ import { startFakeOpenAiUpstream, type FakeOpenAiUpstream } from "../support/fak
 import { EXTRACTION_MODEL, requestedSchema, statementsAnswer, uploadBatchHttp } from "./support.js";
 
 const STATEMENTS_SCHEMA = '{"statements":[{"date":"date","customer":"string","total":"number"}]}';
+const TABLE_PREFIX = "uploadsE2e";
 const MARKERS = ["Aldebaran", "ZEBRA", PLAIN_STRUCTURED_TEXT.title, "Telescope"];
 
 let fake: FakeOpenAiUpstream;
@@ -20,7 +21,10 @@ before(async () => {
       DOCBATCH_LLM_API_KEY: "upstream-key",
       DOCBATCH_LLM_MODELS: EXTRACTION_MODEL,
       DOCBATCH_EXTRACTION_MODEL: EXTRACTION_MODEL,
+      // Calls reserve DOCBATCH_EXTRACTION_MAX_OUTPUT_TOKENS each; these tests are not about the rate budget.
+      DOCBATCH_LLM_TOKENS_PER_MINUTE: "10000000",
       DOCBATCH_UPLOAD_MAX_DOCUMENT_BYTES: String(2 * 1024 * 1024),
+      DOCBATCH_TABLE_PREFIX: TABLE_PREFIX,
     },
   });
   http = uploadBatchHttp(docbatch);
@@ -115,9 +119,18 @@ describe("DocuDevs upload batches over raw HTTP", () => {
     assert.equal(listed.status, 200);
     assert.ok(listed.body.content.some((entry: any) => entry.guid === jobGuid && entry.status === "COMPLETED"));
 
+    const stored = async () => {
+      const names: string[] = [];
+      const container = docbatch.blobService.getContainerClient(`${TABLE_PREFIX.toLowerCase()}-uploads`);
+      for await (const blob of container.listBlobsFlat({ prefix: `${jobGuid}/` })) names.push(blob.name.split("/")[1]!);
+      return [...new Set(names)].sort();
+    };
+    assert.deepEqual(await stored(), ["documents", "results", "sources", "staged"], "uploads and results live in docbatch's own storage");
     const deleted = await http.call("DELETE", `/job/${jobGuid}`);
     assert.deepEqual(deleted.body, { jobsDeleted: 1, errors: [] });
     assert.equal((await http.status(jobGuid)).status, 404);
+    await docbatch.host.fireTimer("purgeExpiredBatches");
+    assert.deepEqual(await stored(), [], "the purge removes the batch's uploads and results");
   });
 
   it("keeps at most maxConcurrency documents at the upstream at once", async () => {
