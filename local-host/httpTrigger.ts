@@ -54,10 +54,20 @@ export async function handleHttpTrigger(ctx: HttpTriggerContext, fn: RegisteredF
       if (!HOP_BY_HOP.has(proxyRes.rawHeaders[i].toLowerCase())) raw.push(proxyRes.rawHeaders[i], proxyRes.rawHeaders[i + 1]);
     }
     // An app that answers before reading the whole body (413 at its limit) leaves the rest
-    // unread on the socket; reusing it would reset the caller's next request. Close it instead.
-    if (!req.complete) raw.push("Connection", "close");
+    // unread: the connection cannot be reused, and closing it at once with bytes still arriving
+    // makes the kernel reset it, so a caller still writing loses the answer (EPIPE). Linger as
+    // Kestrel does: discard what still arrives for a bounded time, then close.
+    const lingering = !req.complete;
+    if (lingering) raw.push("Connection", "close");
     res.writeHead(proxyRes.statusCode ?? 500, raw);
-    proxyRes.pipe(res);
+    if (lingering) {
+      req.unpipe(proxyReq);
+      req.resume();
+      proxyRes.pipe(res, { end: false });
+      proxyRes.on("end", () => lingerThenEnd(req, res));
+    } else {
+      proxyRes.pipe(res);
+    }
     proxyRes.on("error", () => res.destroy());
   });
   res.on("close", () => {
@@ -83,6 +93,20 @@ export async function handleHttpTrigger(ctx: HttpTriggerContext, fn: RegisteredF
     if (!res.headersSent) res.writeHead(500).end();
     else res.destroy();
   }
+}
+
+/** How long an answered request's unread body is drained before the connection closes. */
+const LINGER_MS = 2_000;
+
+function lingerThenEnd(req: IncomingMessage, res: ServerResponse): void {
+  if (req.complete) return void res.end();
+  const timer = setTimeout(() => res.end(), LINGER_MS);
+  timer.unref();
+  req.once("end", () => {
+    clearTimeout(timer);
+    res.end();
+  });
+  req.once("close", () => clearTimeout(timer));
 }
 
 /** Without HTTP streams the request and response travel as RPC data, bodies buffered. */
