@@ -116,6 +116,10 @@ param llmRequestsPerMinute int = 360
 @description('DOCBATCH_LLM_TOKENS_PER_MINUTE: the upstream deployment\'s tokens per minute.')
 param llmTokensPerMinute int = 60000
 
+@description('DOCBATCH_OPENAI_ON_EXPIRY: continue (Azure) or expire (OpenAI) for OpenAI batches still running 24 h after creation.')
+@allowed(['continue', 'expire'])
+param openAiOnExpiry string = 'continue'
+
 @description('DOCBATCH_EXTRACTION_MODEL: model or deployment the upload-batch API extracts with.')
 param extractionModel string = 'gpt-4o-mini'
 
@@ -294,6 +298,9 @@ var llmSettings = {
   DOCBATCH_UPLOAD_MAX_DOCUMENTS: '10000'
   DOCBATCH_UPLOAD_MAX_DOCUMENT_BYTES: '52428800'
   DOCBATCH_UPLOAD_MAX_CONCURRENCY: '20'
+  DOCBATCH_OPENAI_MAX_FILE_BYTES: '209715200'
+  DOCBATCH_OPENAI_MAX_LINES: '100000'
+  DOCBATCH_OPENAI_ON_EXPIRY: openAiOnExpiry
 }
 var documentIntelligenceSettings = documentIntelligenceMode == 'none'
   ? {}

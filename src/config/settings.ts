@@ -54,6 +54,9 @@ export const settingCatalogue: readonly SettingDescription[] = [
   { name: "DOCBATCH_UPLOAD_MAX_DOCUMENTS", default: "10000", description: "Most documents one upload batch (DocuDevs API) may hold; the next upload gets 400." },
   { name: "DOCBATCH_UPLOAD_MAX_DOCUMENT_BYTES", default: "52428800", description: "Largest document one upload may carry (DocuDevs API); a larger one gets 413." },
   { name: "DOCBATCH_UPLOAD_MAX_CONCURRENCY", default: "20", description: "Cap on an upload batch's `maxConcurrency` (documents in flight at once); larger asks are lowered to it. The default ask is 3." },
+  { name: "DOCBATCH_OPENAI_MAX_FILE_BYTES", default: "209715200", description: "Largest file the OpenAI Files API accepts (OpenAI's own limit is 200 MB); a larger upload gets 413." },
+  { name: "DOCBATCH_OPENAI_MAX_LINES", default: "100000", description: "Most request lines one OpenAI batch input file may hold (Azure's limit); more fail validation with `too_many_tasks`." },
+  { name: "DOCBATCH_OPENAI_ON_EXPIRY", default: "continue", description: "What happens to an OpenAI batch still running 24 h after creation: `continue` (Azure's behaviour) or `expire` (OpenAI's: status `expired`, unfinished lines in the error file as `batch_expired`)." },
 ];
 
 const csv = z
@@ -103,6 +106,9 @@ const settingsSchema = z.object({
   DOCBATCH_UPLOAD_MAX_DOCUMENTS: positiveInt(10_000),
   DOCBATCH_UPLOAD_MAX_DOCUMENT_BYTES: positiveInt(50 * 1024 * 1024),
   DOCBATCH_UPLOAD_MAX_CONCURRENCY: positiveInt(20),
+  DOCBATCH_OPENAI_MAX_FILE_BYTES: positiveInt(200 * 1024 * 1024),
+  DOCBATCH_OPENAI_MAX_LINES: positiveInt(100_000),
+  DOCBATCH_OPENAI_ON_EXPIRY: z.enum(["continue", "expire"]).optional().transform((v) => v ?? "continue"),
 });
 
 export type DocbatchSettings = ReturnType<typeof readSettings>;
@@ -150,6 +156,11 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env) {
       maxDocuments: s.DOCBATCH_UPLOAD_MAX_DOCUMENTS,
       maxDocumentBytes: s.DOCBATCH_UPLOAD_MAX_DOCUMENT_BYTES,
       maxConcurrency: s.DOCBATCH_UPLOAD_MAX_CONCURRENCY,
+    },
+    openAiBatches: {
+      maxFileBytes: s.DOCBATCH_OPENAI_MAX_FILE_BYTES,
+      maxLines: s.DOCBATCH_OPENAI_MAX_LINES,
+      onExpiry: s.DOCBATCH_OPENAI_ON_EXPIRY,
     },
     llmUpstreams: s.DOCBATCH_LLM_ENDPOINT
       ? [

@@ -19,7 +19,7 @@ const fileStores = new WeakMap<AppServices, OpenAiFileStore>();
 function filesDeps(services: AppServices): FilesDeps {
   let files = fileStores.get(services);
   if (!files) fileStores.set(services, (files = new OpenAiFileStore(services.storage, { prefix: services.settings.tablePrefix })));
-  return { files, uploadLimitBytes: FILE_UPLOAD_LIMIT_BYTES, nowMs: () => services.now().getTime() };
+  return { files, uploadLimitBytes: services.settings.openAiBatches.maxFileBytes, nowMs: () => services.now().getTime() };
 }
 
 /**
