@@ -1,6 +1,8 @@
 import { app, type HttpRequest, type InvocationContext } from "@azure/functions";
+import * as df from "durable-functions";
 import { handleOpenAi } from "../api/openai/api.js";
 import { getAppServices } from "../services/appServices.js";
+import { durableBatchRunner } from "./batchRunner.js";
 
 // Catch-all routes for both client forms: OpenAI's `/v1/...` and Azure's `/openai/...`
 // (`/openai/v1/...` included). The app checks API keys itself.
@@ -9,7 +11,8 @@ for (const [name, prefix] of [["openAiApi", "v1"], ["azureOpenAiApi", "openai"]]
     route: `${prefix}/{*path}`,
     methods: ["GET", "POST", "DELETE"],
     authLevel: "anonymous",
+    extraInputs: [df.input.durableClient()],
     handler: async (request: HttpRequest, context: InvocationContext) =>
-      handleOpenAi(request, request.params.path ?? "", { services: getAppServices, logError: (message, error) => context.error(message, error) }),
+      handleOpenAi(request, request.params.path ?? "", { services: getAppServices, runner: durableBatchRunner(context), logError: (message, error) => context.error(message, error) }),
   });
 }
