@@ -285,6 +285,10 @@ export function parseBlobUrl(raw: string, policy: StorageUrlPolicy, target: stri
   } catch {
     return refuse(`'${redactUrl(String(raw))}' is not an absolute URL; expected https://{account}.blob.core.windows.net/{container}/{blob}.`);
   }
+  // URL parsing resolves `..` (`/c/../other/x` becomes `/other/x`): check the path as written.
+  const writtenPath = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*([^?#]*)/i.exec(raw)?.[1] ?? "";
+  const written = blobPathProblem(writtenPath);
+  if (written) refuse(`the path of '${redactUrl(raw)}' ${written}.`);
   const segments = url.pathname.split("/").slice(1);
   // Path-style loopback URLs (Azurite) carry the account first.
   const containerSegments = isLoopbackHost(url.hostname) ? 2 : 1;
