@@ -73,7 +73,8 @@ scenarioMain(async (args): Promise<OpenAiBatchRun | BareRun> => {
     let batch = created;
     while (!["completed", "failed", "expired", "cancelled"].includes(batch.status)) {
       await sleep(200);
-      batch = await openai.batches.retrieve(created.id);
+      // A poll that finds storage too busy (503 after the client's own retries) is tried again, as a caller would.
+      batch = await openai.batches.retrieve(created.id).catch(() => batch);
     }
     const totalSeconds = (performance.now() - started) / 1000;
     const { getAppServices } = await import("../../src/services/appServices.js");

@@ -94,7 +94,8 @@ scenarioMain(async (args): Promise<ValidationRun> => {
       let batch = created;
       while (!["completed", "failed", "expired", "cancelled"].includes(batch.status)) {
         await sleep(1000);
-        batch = await openai.batches.retrieve(created.id);
+        // A poll that finds storage too busy (503 after the client's own retries) is tried again, as a caller would.
+      batch = await openai.batches.retrieve(created.id).catch(() => batch);
       }
       const record = await services.store.getBatch("openaiBatch", created.id);
       const at = (iso: string | undefined) => (iso ? Date.parse(iso) : NaN);
