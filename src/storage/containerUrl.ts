@@ -1,6 +1,7 @@
 import { BlockList, isIP } from "node:net";
 import { isLoopbackHost } from "../shared/loopback.js";
 import { blobPathProblem } from "./blobPath.js";
+import { OWN_CONTAINER_PURPOSES } from "./ownContainer.js";
 
 /**
  * Decides whether a caller-supplied container URL may be used, before any request leaves the app.
@@ -79,8 +80,8 @@ export function isInternalContainer(location: Pick<ContainerLocation, "accountNa
   if (location.accountName !== policy.appAccountName.toLowerCase()) return false;
   const name = location.containerName;
   const hub = (policy.taskHub || "docbatch").toLowerCase();
-  const own = policy.ownContainerPrefix ? `${policy.ownContainerPrefix.toLowerCase()}-` : undefined;
-  if (own && name.startsWith(own)) return true;
+  const own = policy.ownContainerPrefix?.toLowerCase();
+  if (own && OWN_CONTAINER_PURPOSES.some((purpose) => name === `${own}-${purpose}`)) return true;
   return name.startsWith("azure-webjobs-") || name.startsWith("app-package") || name === "scm-releases" || TASK_HUB_CONTAINERS.some((suffix) => name === `${hub}-${suffix}`);
 }
 

@@ -1,11 +1,15 @@
 import type { BlobServiceClient, ContainerClient } from "@azure/storage-blob";
 
+/** What docbatch keeps in containers of its own: `<prefix>-<purpose>`. */
+export const OWN_CONTAINER_PURPOSES = ["uploads", "openai-files", "openai-batches"] as const;
+export type OwnContainerPurpose = (typeof OWN_CONTAINER_PURPOSES)[number];
+
 /**
  * One of docbatch's own containers in the app's account (`<prefix>-<purpose>`, lowercased),
  * created on first use. `ready()` creates it once per process; a failed attempt is retried by
  * the next call.
  */
-export function ownContainer(blobService: BlobServiceClient, prefix: string, purpose: string): { container: ContainerClient; ready(): Promise<unknown> } {
+export function ownContainer(blobService: BlobServiceClient, prefix: string, purpose: OwnContainerPurpose): { container: ContainerClient; ready(): Promise<unknown> } {
   const container = blobService.getContainerClient(`${prefix.toLowerCase()}-${purpose}`);
   let created: Promise<unknown> | undefined;
   return {

@@ -163,6 +163,15 @@ test("the app's internal containers are refused whatever the allow-list, with or
   assert.equal(parseContainerUrl("https://docbatchapp.blob.core.windows.net/myhubdocs", policy, TARGET).containerName, "myhubdocs");
 });
 
+test("docbatch's own containers (other callers' uploads and files) are refused; others named with its prefix are not", () => {
+  const policy = storageUrlPolicy({ allowedStorageAccounts: ["docbatchapp"], allowLoopbackHttp: false, tablePrefix: "DocBatch" }, "docbatchapp");
+  for (const container of ["docbatch-uploads", "docbatch-openai-files", "docbatch-openai-batches"]) {
+    for (const query of ["", `?${sas()}`]) assert.equal(refusal(`https://docbatchapp.blob.core.windows.net/${container}${query}`, policy).code, "ForbiddenContainer", container);
+  }
+  // The CLI uploads local folders into containers such as docbatch-2026-12-03-<id>.
+  assert.equal(parseContainerUrl("https://docbatchapp.blob.core.windows.net/docbatch-2026-12-03-4cb9253e", policy, TARGET).containerName, "docbatch-2026-12-03-4cb9253e");
+});
+
 test("without a SAS only allow-listed accounts pass", () => {
   const policy = storageUrlPolicy({ allowedStorageAccounts: ["Partner", "archive01"], allowLoopbackHttp: false }, "docbatchapp");
   assert.equal(parseContainerUrl("https://partner.blob.core.windows.net/docs", policy, TARGET).accountName, "partner");
