@@ -2,6 +2,7 @@
 import type { BatchView, FailedItem, FrontDoorName } from "../batchView.js";
 import type { Connection } from "../connection.js";
 import { DocumentIntelligenceDoor, failedDocuments } from "./documentIntelligence.js";
+import { failedUploads, jobView, UploadBatchDoor, uploadOutcomes } from "./uploadBatch.js";
 
 export interface FoundBatch {
   view: BatchView;
@@ -17,7 +18,24 @@ export interface FrontDoorClient {
 }
 
 export function frontDoors(connection: Connection): FrontDoorClient[] {
-  return [documentIntelligence(connection)];
+  return [documentIntelligence(connection), uploadBatch(connection)];
+}
+
+function uploadBatch(connection: Connection): FrontDoorClient {
+  const door = new UploadBatchDoor(connection);
+  return {
+    name: "uploadBatch",
+    list: (limit) => door.list(limit),
+    find: async (id) => {
+      const job = await door.status(id);
+      if (!job) return undefined;
+      return {
+        view: jobView(job),
+        failed: job.failedDocs > 0 ? failedUploads(uploadOutcomes(await door.results(id))) : [],
+        cancel: () => door.cancel(id),
+      };
+    },
+  };
 }
 
 function documentIntelligence(connection: Connection): FrontDoorClient {
