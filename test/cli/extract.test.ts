@@ -40,6 +40,7 @@ describe("docbatch extract (the CLI as a process against the upload-batch front 
   before(async () => {
     fake = await startFakeOpenAiUpstream({ models: [EXTRACTION_MODEL] });
     docbatch = await startDocbatch({
+      checkOpenApi: true,
       env: {
         DOCBATCH_LLM_ENDPOINT: fake.baseUrl,
         DOCBATCH_LLM_API_KEY: "upstream-key",

@@ -16,7 +16,7 @@ describe("OpenAI Files API through the official clients", () => {
   let openai: OpenAI;
   let azure: AzureOpenAI;
   before(async () => {
-    docbatch = await startDocbatch();
+    docbatch = await startDocbatch({ checkOpenApi: true });
     openai = new OpenAI({ baseURL: `${docbatch.host.url}/v1`, apiKey: docbatch.apiKey, maxRetries: 0 });
     azure = new AzureOpenAI({ endpoint: docbatch.host.url, apiKey: docbatch.apiKey, apiVersion: API_VERSION, maxRetries: 0 });
   });

@@ -16,6 +16,7 @@ let http: ReturnType<typeof uploadBatchHttp>;
 before(async () => {
   fake = await startFakeOpenAiUpstream({ models: [EXTRACTION_MODEL] });
   docbatch = await startDocbatch({
+    checkOpenApi: true,
     env: {
       DOCBATCH_LLM_ENDPOINT: fake.baseUrl,
       DOCBATCH_LLM_API_KEY: "upstream-key",

@@ -56,5 +56,5 @@ export function handleOpenAi(request: ApiRequest, path: string, deps: OpenAiApiD
 }
 
 function methodNotAllowed(method: string, allowed: string): OpenAiError {
-  return new OpenAiError(405, `${method} is not supported here. Use ${allowed}.`, { code: "method_not_allowed" });
+  return new OpenAiError(405, `${method} is not supported here. Use ${allowed}.`, { code: "method_not_allowed" }, { allow: allowed });
 }

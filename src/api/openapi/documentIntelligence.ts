@@ -11,7 +11,8 @@ const common = {
   "500": diError("Unexpected failure or broken setting"),
   "503": diError("Storage not answering; retry after Retry-After"),
 };
-const modelId = { name: "modelId", in: "path", required: true, schema: { type: "string" } };
+// No ":" or "/": `{modelId}:analyzeBatch` ends the id at the colon.
+const modelId = { name: "modelId", in: "path", required: true, schema: { type: "string", pattern: "^[^:/]+$" } };
 const resultId = { name: "resultId", in: "path", required: true, schema: { type: "string" } };
 const apiVersion = { name: "api-version", in: "query", required: true, schema: { type: "string" } };
 const security = [{ apiKey: [] }];
