@@ -41,6 +41,8 @@ export const openAiFilesOpenApi: OpenApiPart = {
                   "expires_after[anchor]": { const: "created_at" },
                   "expires_after[seconds]": { type: "integer", minimum: 3600, maximum: 2_592_000 },
                 },
+                // Both or neither.
+                dependentRequired: { "expires_after[anchor]": ["expires_after[seconds]"], "expires_after[seconds]": ["expires_after[anchor]"] },
               },
             },
           },

@@ -1,4 +1,5 @@
 import type { OpenApiPart } from "./document.js";
+import { UUID_PATTERN } from "./patterns.js";
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: unknown) => ({ content: { "application/json": { schema } } });
@@ -10,8 +11,9 @@ const common = {
   "503": error("Storage not answering; retry after Retry-After"),
 };
 const ofJob = { "404": error("No such job (deleted or purged)"), ...common };
-const guid = { name: "guid", in: "path", required: true, schema: { type: "string" } };
-const security = [{ bearer: [] }];
+const guid = { name: "guid", in: "path", required: true, schema: { type: "string", pattern: UUID_PATTERN } };
+// DocuDevs' clients send `Authorization: Bearer`; docbatch takes its other key headers too.
+const security = [{ bearer: [] }, { apiKey: [] }];
 const tags = ["uploadBatch"];
 const nonNegative = { type: "integer", minimum: 0 };
 const jsonBody = (schema: unknown) => ({ required: false, ...json(schema) });
@@ -22,7 +24,7 @@ export const uploadBatchOpenApi: OpenApiPart = {
     "/document/batch": {
       post: {
         tags, security, summary: "Create a batch",
-        requestBody: jsonBody({ type: "object", properties: { maxConcurrency: { type: "integer", minimum: 1 }, orgId: {}, mimeType: { type: ["string", "null"] } } }),
+        requestBody: jsonBody({ type: "object", properties: { maxConcurrency: { type: ["integer", "null"], minimum: 1, description: "null or absent: 3" }, orgId: { description: "accepted and ignored" }, mimeType: { description: "accepted and ignored: each upload is read by its own bytes" } } }),
         responses: {
           "200": { description: "The new job", ...json({ type: "object", required: ["jobGuid", "maxConcurrency"], properties: { jobGuid: { type: "string" }, maxConcurrency: { type: "integer", minimum: 1 } } }) },
           "400": error("Not a JSON object, or a bad maxConcurrency"),
