@@ -88,7 +88,7 @@ export class Batches {
   async requestCancel(kind: string, batchId: string): Promise<BatchRecord | undefined> {
     const batch = await this.deps.store.updateBatch(kind, batchId, (current) => {
       if (current.deleted || isFinalBatchStatus(current.status) || current.cancelRequested) return undefined;
-      if (!current.startedAt) return { cancelRequested: true, status: "canceled", completedAt: this.deps.now().toISOString() };
+      if (neverStarted(current)) return { cancelRequested: true, status: "canceled", completedAt: this.deps.now().toISOString() };
       return { cancelRequested: true };
     });
     return batch?.deleted ? undefined : batch;
@@ -105,7 +105,7 @@ export class Batches {
         return { deleted: true, completedAt: batch.completedAt ?? now };
       }
       outcome = "canceled";
-      if (!batch.startedAt) return { cancelRequested: true, status: "canceled", completedAt: now };
+      if (neverStarted(batch)) return { cancelRequested: true, status: "canceled", completedAt: now };
       return { cancelRequested: true };
     });
     return outcome;
@@ -121,4 +121,13 @@ export class Batches {
   list(kind: string, options: ListBatchesOptions) {
     return this.deps.store.listBatches(kind, options);
   }
+}
+
+/**
+ * A batch no orchestration runs for, which a cancel may make final at once. A running one (a row
+ * past notStarted, whatever `startedAt` says: rows written before the store kept it have none)
+ * is only asked to stop, so its items settle and are counted before it ends.
+ */
+function neverStarted(batch: BatchRecord): boolean {
+  return !batch.startedAt && batch.status === "notStarted";
 }
