@@ -4,11 +4,10 @@ import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import pLimit from "p-limit";
 import { resultsCsv } from "../../src/api/uploadBatch/resultsCsv.js";
-import type { BatchView } from "../batchView.js";
 import { listLocalFiles } from "../blobTransfer.js";
 import { resolveConnection } from "../connection.js";
 import { ExitCode, UsageError } from "../exitCodes.js";
-import { followBatch, interruptSignal } from "../follow.js";
+import { followWithProgress } from "../follow.js";
 import { failedUploads, jobView, UploadBatchDoor, uploadOutcomes, type UploadOutcome } from "../frontDoors/uploadBatch.js";
 import { outputModeFor, ProgressDisplay } from "../progress.js";
 import { exitCodeFor, printSummary } from "../summary.js";
@@ -78,32 +77,19 @@ export async function extract(folder: string, options: ExtractOptions): Promise<
   }
   await door.process(id, { ...(options.prompt ? { prompt: options.prompt } : {}), ...(schema ? { schema } : {}) });
 
-  const interrupt = interruptSignal();
-  let final: { view: BatchView } | "interrupted";
-  try {
-    progress.begin("Extracting", { total: files.length, succeeded: 0, failed: 0, skipped: 0 });
-    final = await followBatch({
-      poll: async () => {
-        const job = await door.status(id);
-        if (!job) throw new UsageError(`Batch ${id} is gone (deleted while we followed it).`);
-        return { view: jobView(job), retryAfterMs: POLL_MS };
-      },
-      onState: (state) => progress.update(state.view.counts),
-      signal: interrupt.signal,
-    });
-  } finally {
-    progress.end();
-    interrupt.dispose();
-  }
-  if (final === "interrupted") {
-    if (options.cancelOnExit) {
-      await door.cancel(id);
-      progress.note(`Canceled batch ${id}.`);
-    } else {
-      progress.note(`Stopped following batch ${id}; it keeps running. See it with: docbatch status ${id}`);
-    }
-    return ExitCode.interrupted;
-  }
+  const final = await followWithProgress({
+    id,
+    phase: "Extracting",
+    total: files.length,
+    progress,
+    poll: async () => {
+      const job = await door.status(id);
+      return job && { view: jobView(job), retryAfterMs: POLL_MS };
+    },
+    cancelOnExit: options.cancelOnExit,
+    cancel: () => door.cancel(id),
+  });
+  if (final === "interrupted") return ExitCode.interrupted;
 
   const results = await door.results(id);
   const outcomes = uploadOutcomes(results, names);

@@ -7,7 +7,7 @@ import { cliEnv, emptyDataDir, runCli, startCli } from "../support/cli.js";
 import { startDocbatch, type Docbatch } from "../support/docbatchHost.js";
 import { makeCorruptPdf, makeTextPdf } from "../support/documents.js";
 import { startFakeOpenAiUpstream, type FakeOpenAiUpstream } from "../support/fakeOpenAiUpstream.js";
-import { EXTRACTION_MODEL, statementsAnswer, uploadBatchHttp } from "../uploadBatch/support.js";
+import { EXTRACTION_MODEL, extractionEnv, statementsAnswer, uploadBatchHttp } from "../uploadBatch/support.js";
 
 const STATEMENTS_SCHEMA = '{"statements":[{"date":"date","customer":"string","total":"number"}]}';
 const MARKERS = ["Aldebaran", "Betelgeuse", "Capella"];
@@ -41,14 +41,7 @@ describe("docbatch extract (the CLI as a process against the upload-batch front 
     fake = await startFakeOpenAiUpstream({ models: [EXTRACTION_MODEL] });
     docbatch = await startDocbatch({
       checkOpenApi: true,
-      env: {
-        DOCBATCH_LLM_ENDPOINT: fake.baseUrl,
-        DOCBATCH_LLM_API_KEY: "upstream-key",
-        DOCBATCH_LLM_MODELS: EXTRACTION_MODEL,
-        DOCBATCH_EXTRACTION_MODEL: EXTRACTION_MODEL,
-        DOCBATCH_LLM_TOKENS_PER_MINUTE: "10000000",
-        DOCBATCH_TABLE_PREFIX: "cliExtract",
-      },
+      env: { ...extractionEnv(fake), DOCBATCH_TABLE_PREFIX: "cliExtract" },
     });
     env = { ...cliEnv(docbatch), DOCBATCH_DATA: await emptyDataDir() };
   });

@@ -6,8 +6,8 @@ import { after, before, describe, test } from "node:test";
 import { startDocbatch, type Docbatch } from "../support/docbatchHost.js";
 import { startFakeOpenAiUpstream, type FakeOpenAiUpstream } from "../support/fakeOpenAiUpstream.js";
 import { runPython } from "../support/python.js";
+import { EXTRACTION_MODEL, extractionEnv } from "../uploadBatch/support.js";
 
-const EXTRACTION_MODEL = "fuzz-model";
 const SEED = process.env.FUZZ_SEED ?? "20261203";
 
 describe("schemathesis over the served /openapi.json", () => {
@@ -16,13 +16,7 @@ describe("schemathesis over the served /openapi.json", () => {
   before(async () => {
     fake = await startFakeOpenAiUpstream({ models: [EXTRACTION_MODEL] });
     docbatch = await startDocbatch({
-      env: {
-        DOCBATCH_LLM_ENDPOINT: fake.baseUrl,
-        DOCBATCH_LLM_API_KEY: "upstream-key",
-        DOCBATCH_LLM_MODELS: EXTRACTION_MODEL,
-        DOCBATCH_EXTRACTION_MODEL: EXTRACTION_MODEL,
-        DOCBATCH_LLM_TOKENS_PER_MINUTE: "10000000",
-      },
+      env: extractionEnv(fake),
     });
   });
   after(async () => {

@@ -1,9 +1,7 @@
 import { SUPPORTED_API_VERSIONS } from "../documentIntelligence/analyzeBatchRequest.js";
 import type { OpenApiPart } from "./document.js";
-import { UUID_PATTERN } from "./patterns.js";
+import { json, ref, UUID_PATTERN } from "./helpers.js";
 
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: unknown) => ({ content: { "application/json": { schema } } });
 const diError = (description: string) => ({ description, ...json(ref("DiErrorResponse")) });
 const common = {
   "400": diError("Invalid request (the message says what to fix)"),

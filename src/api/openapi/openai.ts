@@ -1,7 +1,6 @@
 import type { OpenApiPart } from "./document.js";
+import { json, ref } from "./helpers.js";
 
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: unknown) => ({ content: { "application/json": { schema } } });
 const error = (description: string) => ({ description, ...json(ref("OpenAiErrorResponse")) });
 const common = {
   "401": error("No valid key (Authorization: Bearer, or api-key)"),

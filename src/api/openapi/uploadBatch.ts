@@ -1,8 +1,6 @@
 import type { OpenApiPart } from "./document.js";
-import { UUID_PATTERN } from "./patterns.js";
+import { json, ref, UUID_PATTERN } from "./helpers.js";
 
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: unknown) => ({ content: { "application/json": { schema } } });
 const error = (description: string) => ({ description, ...json(ref("DocuDevsError")) });
 const common = {
   "401": error("No valid key in Authorization"),
