@@ -38,6 +38,14 @@ export interface BatchKind {
    */
   purge?(batch: BatchRecord): Promise<void>;
 
+  /**
+   * Optional: whether a finished batch stays listable past the retention period (OpenAI keeps a
+   * batch as long as its files exist). While it answers true, the purge removes the batch's item
+   * rows and history but keeps its row, with its totals archived (BatchRecord.archivedTotals);
+   * once it answers false the batch is purged as any other. Not asked for deleted batches.
+   */
+  keepsBatch?(batch: BatchRecord): Promise<boolean>;
+
   /** Time limit of one item's processItem (its signal aborts then); default: the engine's. */
   readonly itemTimeoutMs?: number;
 

@@ -88,8 +88,10 @@ export class Batches {
   async requestCancel(kind: string, batchId: string): Promise<BatchRecord | undefined> {
     const batch = await this.deps.store.updateBatch(kind, batchId, (current) => {
       if (current.deleted || isFinalBatchStatus(current.status) || current.cancelRequested) return undefined;
-      if (neverStarted(current)) return { cancelRequested: true, status: "canceled", completedAt: this.deps.now().toISOString() };
-      return { cancelRequested: true };
+      const now = this.deps.now().toISOString();
+      const milestones = { ...current.milestones, cancelRequestedAt: now };
+      if (neverStarted(current)) return { cancelRequested: true, milestones, status: "canceled", completedAt: now };
+      return { cancelRequested: true, milestones };
     });
     return batch?.deleted ? undefined : batch;
   }
@@ -105,8 +107,9 @@ export class Batches {
         return { deleted: true, completedAt: batch.completedAt ?? now };
       }
       outcome = "canceled";
-      if (neverStarted(batch)) return { cancelRequested: true, status: "canceled", completedAt: now };
-      return { cancelRequested: true };
+      const milestones = { ...batch.milestones, cancelRequestedAt: batch.milestones?.cancelRequestedAt ?? now };
+      if (neverStarted(batch)) return { cancelRequested: true, milestones, status: "canceled", completedAt: now };
+      return { cancelRequested: true, milestones };
     });
     return outcome;
   }

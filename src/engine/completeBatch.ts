@@ -12,7 +12,9 @@ import { scrubSecrets } from "../storage/sourceError.js";
  */
 export async function finalizeBatch(ref: BatchRef, deps: EngineDeps): Promise<FinalizeResult> {
   const kind = deps.kinds.require(ref.kind);
-  const batch = await deps.store.updateBatch(ref.kind, ref.batchId, () => ({ status: "finalizing" }));
+  const batch = await deps.store.updateBatch(ref.kind, ref.batchId, (current) =>
+    current.milestones?.finalizingAt ? undefined : { status: "finalizing", milestones: { ...current.milestones, finalizingAt: deps.now().toISOString() } },
+  );
   if (!batch || !kind.finalize) return {};
   try {
     return (await kind.finalize(batch, { signal: deps.shutdown })) ?? {};

@@ -33,7 +33,8 @@ export class InMemoryStatusStore implements StatusStore {
   async getSummary(kind: string, batchId: string): Promise<BatchSummary | undefined> {
     const row = this.batches.get(batchKey(kind, batchId));
     if (!row) return undefined;
-    return { batch: copy(row.record), ...(await this.readCounts(batchId)) };
+    const record = copy(row.record);
+    return { batch: record, ...(record.archivedTotals ?? (await this.readCounts(batchId))) };
   }
 
   async updateBatch(kind: string, batchId: string, change: (current: BatchRecord) => Partial<BatchRecord> | undefined): Promise<BatchRecord | undefined> {

@@ -61,6 +61,13 @@ export interface BatchRecord {
   cancelRequested: boolean;
   /** Deleted by its caller: invisible at once, its rows removed by the next purge. */
   deleted: boolean;
+  /** When the batch entered a phase (OpenAI's `in_progress_at`, `finalizing_at`, `cancelling_at`). ISO 8601. */
+  milestones?: BatchMilestones;
+  /**
+   * Set when the purge removed the item rows of a batch its kind keeps listable
+   * (BatchKind.keepsBatch): the counts and sums as they were, served as its summary from then on.
+   */
+  archivedTotals?: { counts: ItemCounts; metrics: ItemMetrics };
   /** Batch-wide failure (a source that cannot be listed, invalid input file ...). */
   error?: EngineError;
   /**
@@ -73,6 +80,12 @@ export interface BatchRecord {
    * Keys are short identifiers; values strings.
    */
   labels?: Record<string, string>;
+}
+
+export interface BatchMilestones {
+  processingAt?: string;
+  finalizingAt?: string;
+  cancelRequestedAt?: string;
 }
 
 export interface ItemRecord {

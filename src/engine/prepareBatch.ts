@@ -42,7 +42,12 @@ export async function prepareBatch(ref: BatchRef, deps: EngineDeps): Promise<Pre
   if (itemCount === 0) await store.addItems(ref.batchId, 0, []);
   // Kept with the batch: the purge derives the instance ids of its range orchestrations from it.
   const itemsPerLeaf = deps.limits.itemsPerLeaf;
-  await store.updateBatch(ref.kind, ref.batchId, () => ({ itemCount, itemsPerLeaf, status: "processing" }));
+  await store.updateBatch(ref.kind, ref.batchId, (current) => ({
+    itemCount,
+    itemsPerLeaf,
+    status: "processing",
+    milestones: { ...current.milestones, processingAt: current.milestones?.processingAt ?? deps.now().toISOString() },
+  }));
   return plan(itemCount, itemsPerLeaf);
 }
 

@@ -18,6 +18,8 @@ export interface PurgeReport {
   batches: number;
   itemRows: number;
   instances: number;
+  /** Batches whose kind keeps them listable: item rows and history purged, the row kept. */
+  kept: number;
 }
 
 /**
@@ -28,21 +30,33 @@ export interface PurgeReport {
  */
 export async function purgeExpiredBatches(deps: PurgeDependencies): Promise<PurgeReport> {
   const cutoff = new Date(deps.now().getTime() - deps.retentionHours * 3_600_000);
-  const report: PurgeReport = { batches: 0, itemRows: 0, instances: 0 };
+  const report: PurgeReport = { batches: 0, itemRows: 0, instances: 0, kept: 0 };
   const expired: BatchRecord[] = [];
   for await (const batch of deps.store.listBatchesToPurge(cutoff)) expired.push(batch);
 
   for (const batch of expired) {
-    await deps.kinds.get(batch.kind)?.purge?.(batch);
+    const kind = deps.kinds.get(batch.kind);
+    const kept = !batch.deleted && kind?.keepsBatch ? await kind.keepsBatch(batch) : false;
+    if (kept && batch.archivedTotals) continue; // purged down to its row already
+    await kind?.purge?.(batch);
+    if (kept) {
+      // Totals first: once the counter rows are gone they cannot be read again.
+      const totals = await deps.store.readCounts(batch.batchId);
+      await deps.store.updateBatch(batch.kind, batch.batchId, () => ({ archivedTotals: totals }));
+    }
     report.itemRows += await deps.store.deleteItems(batch.batchId);
     for (const instanceId of instanceIdsOf(batch)) {
       await deps.purgeInstance(instanceId);
       report.instances++;
     }
+    if (kept) {
+      report.kept++;
+      continue;
+    }
     await deps.store.deleteBatch(batch.kind, batch.batchId);
     report.batches++;
   }
-  deps.log?.(`Purged ${report.batches} batches, ${report.itemRows} item rows, ${report.instances} orchestration instances`);
+  deps.log?.(`Purged ${report.batches} batches (${report.kept} more kept listable), ${report.itemRows} item rows, ${report.instances} orchestration instances`);
   return report;
 }
 

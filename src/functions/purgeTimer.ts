@@ -23,5 +23,7 @@ app.timer("purgeExpiredBatches", {
       retentionHours: services.settings.retentionHours,
       log: (message) => context.log(message),
     });
+    const files = await services.openAiFiles.purgeExpired(services.now().getTime());
+    if (files > 0) context.log(`Purged ${files} expired OpenAI files`);
   },
 });

@@ -14,6 +14,8 @@ import { storageUrlPolicy, type StorageUrlPolicy } from "../storage/containerUrl
 import { createSecretBox, type SecretBox } from "../storage/secretBox.js";
 import { TableStatusStore } from "../storage/tableStatusStore.js";
 import { UploadBatchStore } from "../storage/uploadBatchStore.js";
+import { OpenAiBatchWork } from "../storage/openAiBatchWork.js";
+import { OpenAiFileStore } from "../storage/openAiFileStore.js";
 import { sharedLlmUpstream, type LlmUpstream } from "../llm/upstream.js";
 
 /**
@@ -37,6 +39,10 @@ export interface AppServices {
   engine: EngineDeps;
   /** The upload-batch API's documents and results in docbatch's own blob storage. */
   uploads: UploadBatchStore;
+  /** The OpenAI Files API's files (batch inputs and outputs) in docbatch's own blob storage. */
+  openAiFiles: OpenAiFileStore;
+  /** What running OpenAI batches keep until finalize assembles their files. */
+  openAiWork: OpenAiBatchWork;
   /** The LLM upstream client shared app-wide (one RPM/TPM budget). */
   llm(): LlmUpstream;
   now(): Date;
@@ -80,6 +86,8 @@ export function createAppServices(env: NodeJS.ProcessEnv = process.env): AppServ
     kinds,
     engine,
     uploads: new UploadBatchStore(storage, { prefix: settings.tablePrefix }),
+    openAiFiles: new OpenAiFileStore(storage, { prefix: settings.tablePrefix }),
+    openAiWork: new OpenAiBatchWork(storage, { prefix: settings.tablePrefix }),
     llm: () => sharedLlmUpstream(settings),
     now,
     batches: (runner) => new Batches({ store, runner, now }),

@@ -1,5 +1,6 @@
 import { BlockList, isIP } from "node:net";
 import { isLoopbackHost } from "../shared/loopback.js";
+import { blobPathProblem } from "./blobPath.js";
 
 /**
  * Decides whether a caller-supplied container URL may be used, before any request leaves the app.
@@ -18,6 +19,8 @@ export interface StorageUrlPolicy {
   appAccountName: string;
   /** The Durable Functions task hub, whose containers (`<hub>-leases`, ...) live in the app's account. */
   taskHub?: string;
+  /** docbatch's own containers in the app's account are named `<prefix>-...` (DOCBATCH_TABLE_PREFIX). */
+  ownContainerPrefix?: string;
 }
 
 export interface ContainerLocation {
@@ -53,23 +56,31 @@ export class StorageUrlError extends Error {
 
 /** Builds the policy from the app settings and the app's own storage account. */
 export function storageUrlPolicy(
-  settings: { allowedStorageAccounts: string[]; allowLoopbackHttp: boolean; taskHub?: string },
+  settings: { allowedStorageAccounts: string[]; allowLoopbackHttp: boolean; taskHub?: string; tablePrefix?: string },
   appAccountName: string,
 ): StorageUrlPolicy {
-  return { allowedAccounts: settings.allowedStorageAccounts, allowLoopbackHttp: settings.allowLoopbackHttp, appAccountName, taskHub: settings.taskHub };
+  return {
+    allowedAccounts: settings.allowedStorageAccounts,
+    allowLoopbackHttp: settings.allowLoopbackHttp,
+    appAccountName,
+    taskHub: settings.taskHub,
+    ownContainerPrefix: settings.tablePrefix,
+  };
 }
 
 /**
  * Containers of the app's own account that belong to the platform or to docbatch: the host's
  * keys and locks (`azure-webjobs-*`), deployment packages (`app-package*`, `scm-releases`), the
  * task hub's leases and large messages (`<hub>-leases`, `<hub>-applease`, `<hub>-largemessages`).
- * docbatch keeps its own data in tables, which no container URL reaches. No batch may read or write them, with a SAS
- * or without, whatever the allow-list says.
+ * and docbatch's own data (`<prefix>-uploads`, `<prefix>-openai-files`, ...: other callers' uploads
+ * and files). No batch may read or write them, with a SAS or without, whatever the allow-list says.
  */
 export function isInternalContainer(location: Pick<ContainerLocation, "accountName" | "containerName">, policy: StorageUrlPolicy): boolean {
   if (location.accountName !== policy.appAccountName.toLowerCase()) return false;
   const name = location.containerName;
   const hub = (policy.taskHub || "docbatch").toLowerCase();
+  const own = policy.ownContainerPrefix ? `${policy.ownContainerPrefix.toLowerCase()}-` : undefined;
+  if (own && name.startsWith(own)) return true;
   return name.startsWith("azure-webjobs-") || name.startsWith("app-package") || name === "scm-releases" || TASK_HUB_CONTAINERS.some((suffix) => name === `${hub}-${suffix}`);
 }
 
@@ -167,7 +178,7 @@ export function parseContainerUrl(raw: string, policy: StorageUrlPolicy, target:
 
   const location: ContainerLocation = { accountName, containerName, serviceUrl, url: `${serviceUrl}/${containerName}` };
   if (isInternalContainer(location, policy)) {
-    refuse("ForbiddenContainer", `'${shown}': container '${containerName}' holds the app's own data (host keys, deployment or task hub); use a container of your own.`);
+    refuse("ForbiddenContainer", `'${shown}': container '${containerName}' holds the app's own data (host keys, deployment, task hub or docbatch's own files); use a container of your own.`);
   }
   const query = url.search.replace(/^\?/, "");
   if (query) {
@@ -250,4 +261,50 @@ function checkSas(params: URLSearchParams, shown: string, refuse: (code: Storage
     const value = params.get(field);
     if (value && Number.isNaN(Date.parse(value))) refuse("InvalidSasToken", `'${shown}' has a SAS whose ${field} is not a date; generate a new SAS token.`);
   }
+}
+
+/** A checked blob (or folder) location: its container, and the path inside it (decoded). */
+export interface BlobLocation {
+  container: ContainerLocation;
+  /** The blob name or folder path, without leading or trailing slashes; "" for a container's root. */
+  path: string;
+}
+
+/**
+ * Parses and checks a blob URL (`kind: "blob"`) or a folder URL (`kind: "folder"`, a container
+ * with an optional path): the container part gets every check of parseContainerUrl (host, SAS,
+ * allow-list, the app's own containers) and the path is refused with `.`/`..` segments.
+ */
+export function parseBlobUrl(raw: string, policy: StorageUrlPolicy, target: string, kind: "blob" | "folder"): BlobLocation {
+  const refuse = (message: string): never => {
+    throw new StorageUrlError("InvalidContainerUrl", `${target}: ${message}`, target);
+  };
+  let url: URL;
+  try {
+    url = new URL(typeof raw === "string" ? raw : "");
+  } catch {
+    return refuse(`'${redactUrl(String(raw))}' is not an absolute URL; expected https://{account}.blob.core.windows.net/{container}/{blob}.`);
+  }
+  // URL parsing resolves `..` (`/c/../other/x` becomes `/other/x`): check the path as written.
+  const writtenPath = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*([^?#]*)/i.exec(raw)?.[1] ?? "";
+  const written = blobPathProblem(writtenPath);
+  if (written) refuse(`the path of '${redactUrl(raw)}' ${written}.`);
+  const segments = url.pathname.split("/").slice(1);
+  // Path-style loopback URLs (Azurite) carry the account first.
+  const containerSegments = isLoopbackHost(url.hostname) ? 2 : 1;
+  const containerPath = segments.slice(0, containerSegments).join("/");
+  const container = parseContainerUrl(`${url.protocol}//${url.host}/${containerPath}${url.search}`, policy, target);
+  const rest = segments.slice(containerSegments);
+  if (kind === "folder" && rest.length > 0 && rest[rest.length - 1] === "") rest.pop();
+  let path: string;
+  try {
+    path = rest.map((segment) => decodeURIComponent(segment)).join("/");
+  } catch {
+    return refuse(`'${redactUrl(raw)}' has a malformed percent-encoding in its path.`);
+  }
+  if (kind === "blob" && path === "") refuse(`'${redactUrl(raw)}' names a container, not a blob; expected ${container.url}/{blob}.`);
+  if (rest.includes("")) refuse(`'${redactUrl(raw)}' has an empty path segment ('//').`);
+  const problem = path ? blobPathProblem(path) : undefined;
+  if (problem) refuse(`the path of '${redactUrl(raw)}' ${problem}.`);
+  return { container, path };
 }

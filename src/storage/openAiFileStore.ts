@@ -27,6 +27,17 @@ export function newFileId(nowMs: number): string {
 
 export const FILE_ID_PATTERN = /^file-[0-9a-z]{9}[0-9a-f]{18}$/;
 
+/** Writes a file part by part (see OpenAiFileStore.assembler). */
+export interface FileAssembler {
+  stage(blockId: string, content: Buffer): Promise<void>;
+  commit(blockIds: string[], file: StoredFile): Promise<void>;
+}
+
+/** Expired files are gone for callers at once; the purge timer deletes their bytes. */
+export function isExpired(file: Pick<StoredFile, "expiresAt">, nowMs: number): boolean {
+  return file.expiresAt !== undefined && file.expiresAt * 1000 <= nowMs;
+}
+
 /** The Files API's storage in docbatch's own account: one blob per file, streamed in and out. */
 export class OpenAiFileStore {
   private readonly container: ContainerClient;
@@ -85,6 +96,46 @@ export class OpenAiFileStore {
       if (isNotFound(error)) return undefined;
       throw error;
     }
+  }
+
+  /** `length` bytes from `offset`: one request line of a batch input file. Undefined when the file is gone. */
+  async readRange(id: string, offset: number, length: number): Promise<Buffer | undefined> {
+    if (!FILE_ID_PATTERN.test(id)) return undefined;
+    if (length === 0) return Buffer.alloc(0);
+    try {
+      return await this.container.getBlobClient(id).downloadToBuffer(offset, length);
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Writes a file from parts staged one at a time (a batch's output, assembled in finalize with
+   * one part in memory): `stage` each part under a block id, then `commit` the ids in order.
+   * Re-running it for the same id replaces the file: finalize may run again.
+   */
+  assembler(id: string): FileAssembler {
+    const blob = this.container.getBlockBlobClient(id);
+    return {
+      stage: async (blockId, content) => {
+        await this.ensureContainer();
+        await blob.stageBlock(blockId, content, content.byteLength);
+      },
+      commit: async (blockIds, file) => {
+        await this.ensureContainer();
+        await blob.commitBlockList(blockIds, { blobHTTPHeaders: { blobContentType: "application/octet-stream" }, metadata: toMetadata(file) });
+      },
+    };
+  }
+
+  /** Deletes files whose `expires_at` has passed; returns how many went. */
+  async purgeExpired(nowMs: number): Promise<number> {
+    let purged = 0;
+    for await (const file of this.all()) {
+      if (isExpired(file, nowMs) && (await this.delete(file.id))) purged++;
+    }
+    return purged;
   }
 
   async delete(id: string): Promise<boolean> {

@@ -85,7 +85,7 @@ export class TableStatusStore implements StatusStore {
     const [batch, totals] = await Promise.all([this.getBatch(kind, batchId), this.readCounts(batchId)]);
     if (!batch) return undefined;
     const { etag: _etag, ...record } = batch;
-    return { batch: record, ...totals };
+    return { batch: record, ...(record.archivedTotals ?? totals) };
   }
 
   async updateBatch(
@@ -344,6 +344,8 @@ function toBatchEntity(batch: BatchRecord): Entity {
   if (batch.itemsPerLeaf !== undefined) entity.itemsPerLeaf = batch.itemsPerLeaf;
   if (batch.maxConcurrency !== undefined) entity.maxConcurrency = batch.maxConcurrency;
   if (batch.error) entity.errorJson = JSON.stringify(batch.error);
+  if (batch.milestones) entity.milestonesJson = JSON.stringify(batch.milestones);
+  if (batch.archivedTotals) entity.archivedTotalsJson = JSON.stringify(batch.archivedTotals);
   for (const [key, value] of Object.entries(batch.labels ?? {})) entity[labelColumn(key)] = value;
   return entity;
 }
@@ -368,6 +370,8 @@ function fromBatchEntity(entity: TableEntityResult<Entity>): BatchRecord {
     cancelRequested: entity.cancelRequested === true,
     deleted: entity.deleted === true,
     ...(typeof entity.errorJson === "string" ? { error: parseError(entity.errorJson) } : {}),
+    ...(typeof entity.milestonesJson === "string" ? { milestones: JSON.parse(entity.milestonesJson) as BatchRecord["milestones"] } : {}),
+    ...(typeof entity.archivedTotalsJson === "string" ? { archivedTotals: JSON.parse(entity.archivedTotalsJson) as BatchRecord["archivedTotals"] } : {}),
     spec: (entity.spec as string | undefined) ?? "{}",
     ...(Object.keys(labels).length ? { labels } : {}),
   };

@@ -1,25 +1,21 @@
 import type { AppServices } from "../../services/appServices.js";
-import { OpenAiFileStore } from "../../storage/openAiFileStore.js";
 import { requireApiKey } from "../http/apiKeyCheck.js";
 import { serve } from "../http/serve.js";
 import type { ApiRequest, ApiResponse } from "../http/types.js";
+import type { BatchRunner } from "../../engine/batches.js";
+import { cancelBatch, createBatch, listBatches, retrieveBatch, type BatchesDeps } from "./batches.js";
 import { OpenAiError, openAiErrors } from "./errors.js";
 import { deleteFile, fileContent, listFiles, retrieveFile, uploadFile, type FilesDeps } from "./files.js";
 
 export interface OpenAiApiDeps {
   services: () => AppServices;
+  /** Starts batches' orchestrations (the durable client). */
+  runner: BatchRunner;
   logError?: (message: string, error: unknown) => void;
 }
 
-/** OpenAI's own limit for a batch input file. */
-export const FILE_UPLOAD_LIMIT_BYTES = 200 * 1024 * 1024;
-
-const fileStores = new WeakMap<AppServices, OpenAiFileStore>();
-
 function filesDeps(services: AppServices): FilesDeps {
-  let files = fileStores.get(services);
-  if (!files) fileStores.set(services, (files = new OpenAiFileStore(services.storage, { prefix: services.settings.tablePrefix })));
-  return { files, uploadLimitBytes: services.settings.openAiBatches.maxFileBytes, nowMs: () => services.now().getTime() };
+  return { files: services.openAiFiles, uploadLimitBytes: services.settings.openAiBatches.maxFileBytes, nowMs: () => services.now().getTime() };
 }
 
 /**
@@ -49,6 +45,25 @@ export function handleOpenAi(request: ApiRequest, path: string, deps: OpenAiApiD
       if (segments.length === 3 && sub === "content") {
         if (method === "GET") return fileContent(id, files);
         throw methodNotAllowed(method, "GET");
+      }
+    }
+    // Azure's deployment form moves only batch creation under the deployment.
+    const batchSegments = segments[0] === "deployments" && segments[2] === "batches" && segments.length === 3 ? ["batches"] : segments;
+    if (batchSegments[0] === "batches") {
+      const batches: BatchesDeps = { services, runner: deps.runner, files: filesDeps(services) };
+      const [, id, sub] = batchSegments;
+      if (batchSegments.length === 1) {
+        if (method === "POST") return createBatch(request, batches);
+        if (method === "GET" && segments[0] === "batches") return listBatches(query, batches);
+        throw methodNotAllowed(method, segments[0] === "batches" ? "GET, POST" : "POST");
+      }
+      if (batchSegments.length === 2) {
+        if (method === "GET") return retrieveBatch(id, batches);
+        throw methodNotAllowed(method, "GET");
+      }
+      if (batchSegments.length === 3 && sub === "cancel") {
+        if (method === "POST") return cancelBatch(id, batches);
+        throw methodNotAllowed(method, "POST");
       }
     }
     throw new OpenAiError(404, `Invalid URL (${method} /${path}).`, { code: "not_found" });

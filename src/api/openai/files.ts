@@ -1,5 +1,5 @@
 import { Readable } from "node:stream";
-import type { OpenAiFileStore, StoredFile } from "../../storage/openAiFileStore.js";
+import { isExpired, type OpenAiFileStore, type StoredFile } from "../../storage/openAiFileStore.js";
 import { readMultipartUpload } from "../http/multipart.js";
 import type { ApiRequest, ApiResponse } from "../http/types.js";
 import { OpenAiError } from "./errors.js";
@@ -81,19 +81,25 @@ function expiryOf(fields: Record<string, string>, createdAt: number): number | u
   return createdAt + value;
 }
 
-export async function retrieveFile(id: string, deps: FilesDeps): Promise<ApiResponse> {
+/** A file callers may see: stored, described, not expired. */
+export async function visibleFile(id: string, deps: FilesDeps): Promise<StoredFile | undefined> {
   const file = await deps.files.get(id);
+  return file && !isExpired(file, deps.nowMs()) ? file : undefined;
+}
+
+export async function retrieveFile(id: string, deps: FilesDeps): Promise<ApiResponse> {
+  const file = await visibleFile(id, deps);
   if (!file) throw notFound(id);
   return json(fileObject(file));
 }
 
 export async function deleteFile(id: string, deps: FilesDeps): Promise<ApiResponse> {
-  if (!(await deps.files.get(id)) || !(await deps.files.delete(id))) throw notFound(id);
+  if (!(await visibleFile(id, deps)) || !(await deps.files.delete(id))) throw notFound(id);
   return json({ id, object: "file", deleted: true });
 }
 
 export async function fileContent(id: string, deps: FilesDeps): Promise<ApiResponse> {
-  const opened = (await deps.files.get(id)) && (await deps.files.open(id));
+  const opened = (await visibleFile(id, deps)) && (await deps.files.open(id));
   if (!opened) throw notFound(id);
   const body = Readable.from(opened.stream as AsyncIterable<Uint8Array>);
   return { status: 200, headers: { "content-type": "application/octet-stream", "content-length": String(opened.bytes) }, body };
@@ -111,8 +117,9 @@ export async function listFiles(query: URLSearchParams, deps: FilesDeps): Promis
   }
   const after = query.get("after") ?? undefined;
   const files: StoredFile[] = [];
+  const nowMs = deps.nowMs();
   for await (const file of deps.files.all()) {
-    if (!purpose || file.purpose === purpose) files.push(file);
+    if ((!purpose || file.purpose === purpose) && !isExpired(file, nowMs)) files.push(file);
   }
   if (order === "desc") files.reverse();
   let start = 0;
