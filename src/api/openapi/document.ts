@@ -1,6 +1,6 @@
 import { dashboardOpenApi } from "./dashboard.js";
 import { documentIntelligenceOpenApi } from "./documentIntelligence.js";
-import { openAiFilesOpenApi } from "./openai.js";
+import { openAiOpenApi } from "./openai.js";
 import { uploadBatchOpenApi } from "./uploadBatch.js";
 
 /** One API's share of the description: its paths and the component schemas they reference. */
@@ -10,7 +10,7 @@ export interface OpenApiPart {
 }
 
 /** Every API's part; a front door adds its own here. */
-const PARTS: readonly OpenApiPart[] = [documentIntelligenceOpenApi, uploadBatchOpenApi, openAiFilesOpenApi, dashboardOpenApi];
+const PARTS: readonly OpenApiPart[] = [documentIntelligenceOpenApi, uploadBatchOpenApi, openAiOpenApi, dashboardOpenApi];
 
 /** The OpenAPI 3.1 document served at /openapi.json, assembled from the parts. */
 export function openApiDocument(): Record<string, unknown> {
