@@ -88,5 +88,10 @@ describe("OpenAI Files API through the official clients", () => {
     await assert.rejects(stranger.files.list(), (error: unknown) => error instanceof OpenAI.AuthenticationError);
     await assert.rejects(openai.files.retrieve("file-nope"), (error: unknown) => error instanceof OpenAI.NotFoundError);
     await assert.rejects(openai.files.list({ limit: 0 }), (error: unknown) => error instanceof OpenAI.BadRequestError);
+    for (const path of ["/v1/files/%E0%A4%A", "/openai/batches/%ZZ/cancel"]) {
+      const broken = await fetch(`${docbatch.host.url}${path}`, { headers: { authorization: `Bearer ${docbatch.apiKey}` } });
+      assert.equal(broken.status, 400, `${path}: malformed percent-encoding is the caller's mistake, not a 500`);
+      assert.equal((await broken.json()).error.code, "invalid_path");
+    }
   });
 });

@@ -39,13 +39,13 @@ export function openApiValidator(document: any): (exchange: Exchange) => string[
 
   return (exchange) => {
     const label = `${exchange.method} ${exchange.path} → ${exchange.status}`;
-    let pathname = exchange.path.split("?")[0]!;
+    let pathname: string | undefined;
     try {
-      pathname = decodeURIComponent(pathname);
+      pathname = decodeURIComponent(exchange.path.split("?")[0]!);
     } catch {
-      // Broken percent-encoding: matched as sent.
+      // Broken percent-encoding names no parameter value: a path outside the description.
     }
-    const match = templates.find(({ pattern }) => pattern.test(pathname));
+    const match = pathname === undefined ? undefined : templates.find(({ pattern }) => pattern.test(pathname!));
     if (!match) return UNDESCRIBED_PATH_STATUSES.has(exchange.status) ? [] : [`${label}: the path is not in /openapi.json, yet it was not refused`];
     const item = document.paths[match.template];
     const operation = item[exchange.method.toLowerCase()];
