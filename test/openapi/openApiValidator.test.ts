@@ -28,6 +28,8 @@ describe("the /openapi.json answer check", () => {
     assert.deepEqual(validate({ ...put, allow: "GET" }), []);
     assert.match(validate({ ...put, allow: "GET, POST, DELETE" }).join(), /Allow is/);
     assert.match(validate({ ...put, status: 404 }).join(), /must answer 405/);
+    assert.deepEqual(validate({ ...put, status: 401 }), [], "a secured path may refuse a keyless request before its method");
+    assert.match(validate({ method: "POST", path: "/health", status: 401 }).join(), /must answer 405/, "/health needs no key");
   });
 
   test("a path outside the description may only be refused; a parameter pattern keeps ':analyzebatch' out of {modelId}", () => {

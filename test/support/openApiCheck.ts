@@ -20,7 +20,7 @@ const UNDESCRIBED_PATH_STATUSES = new Set([400, 404, 405]);
  * The rules every answer must keep against the app's own /openapi.json: its path template,
  * method and status are described, its media type is one of the described ones, a JSON body
  * matches its schema, and a method the description does not name is a 405 naming the ones it
- * does in `Allow`. Paths outside the description may only be refused (400, 404, 405).
+ * does in `Allow` (or a 401 on a path that needs a key). Paths outside the description may only be refused (400, 404, 405).
  * Returns what is wrong (empty when nothing is).
  */
 export function openApiValidator(document: any): (exchange: Exchange) => string[] {
@@ -51,6 +51,9 @@ export function openApiValidator(document: any): (exchange: Exchange) => string[
     const operation = item[exchange.method.toLowerCase()];
     if (!operation) {
       const described = Object.keys(item).map((name) => name.toUpperCase()).sort();
+      // A key is checked before the method (as most servers do): a 401 comes first on a secured path.
+      const secured = Object.values(item).some((described: any) => Array.isArray(described?.security) && described.security.length > 0);
+      if (exchange.status === 401 && secured) return [];
       if (exchange.status !== 405) return [`${label}: ${exchange.method} ${match.template} is not in /openapi.json, so it must answer 405`];
       const allowed = exchange.allow?.split(/,\s*/).map((method) => method.toUpperCase()).sort() ?? [];
       return JSON.stringify(allowed) === JSON.stringify(described) ? [] : [`${label}: Allow is '${exchange.allow ?? ""}', /openapi.json describes ${described.join(", ")}`];

@@ -1,3 +1,4 @@
+import { appOpenApi } from "./app.js";
 import { dashboardOpenApi } from "./dashboard.js";
 import { documentIntelligenceOpenApi } from "./documentIntelligence.js";
 import { openAiOpenApi } from "./openai.js";
@@ -10,7 +11,7 @@ export interface OpenApiPart {
 }
 
 /** Every API's part; a front door adds its own here. */
-const PARTS: readonly OpenApiPart[] = [documentIntelligenceOpenApi, uploadBatchOpenApi, openAiOpenApi, dashboardOpenApi];
+const PARTS: readonly OpenApiPart[] = [documentIntelligenceOpenApi, uploadBatchOpenApi, openAiOpenApi, dashboardOpenApi, appOpenApi];
 
 /** The OpenAPI 3.1 document served at /openapi.json, assembled from the parts. */
 export function openApiDocument(): Record<string, unknown> {
