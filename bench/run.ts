@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only orchestration|storage|throughput|analyzers]`
+ * `npm run bench [-- --quick] [-- --only orchestration|storage|throughput|analyzers|uploadBatch|openaiBatch]`
  *
  * Runs the benchmark sections in order, prints a table per section with its ratios and notes,
  * and saves bench/results/<section>.json, bench/results/latest.json (with the machine) and
@@ -16,6 +16,7 @@ import { renderMarkdownTable, renderTable } from "./lib/table.js";
 import { runOrchestrationBenchmark } from "./sections/orchestration.js";
 import { runStorageBenchmark } from "./sections/storage.js";
 import { runThroughputBenchmark } from "./sections/throughput.js";
+import { runOpenAiBatchBenchmark } from "./sections/openaiBatch.js";
 import { runUploadBatchBenchmark } from "./sections/uploadBatch.js";
 
 type SectionRunner = (options: { quick: boolean }) => Promise<SectionResult | undefined>;
@@ -41,6 +42,7 @@ const SECTIONS: Record<string, SectionRunner> = {
   throughput: runThroughputBenchmark,
   analyzers: runAnalyzers,
   uploadBatch: runUploadBatchBenchmark,
+  openaiBatch: runOpenAiBatchBenchmark,
 };
 
 function parseArgs(argv: string[]): { quick: boolean; only: string[] } {

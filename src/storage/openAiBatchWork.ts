@@ -1,5 +1,6 @@
 import type { ContainerClient } from "@azure/storage-blob";
 import type { AppStorage } from "./appStorage.js";
+import { ownContainer } from "./ownContainer.js";
 
 /** Which of a batch's two result files a line belongs in. */
 export type ResultFileKind = "output" | "error";
@@ -28,18 +29,12 @@ const LARGE_SUFFIX = "L";
  */
 export class OpenAiBatchWork {
   private readonly container: ContainerClient;
-  private ready?: Promise<unknown>;
+  private readonly ensureContainer: () => Promise<unknown>;
 
   constructor(storage: AppStorage, options: { prefix: string }) {
-    this.container = storage.blobService.getContainerClient(`${options.prefix.toLowerCase()}-openai-batches`);
-  }
-
-  private ensureContainer(): Promise<unknown> {
-    this.ready ??= this.container.createIfNotExists().catch((error) => {
-      this.ready = undefined;
-      throw error;
-    });
-    return this.ready;
+    const own = ownContainer(storage.blobService, options.prefix, "openai-batches");
+    this.container = own.container;
+    this.ensureContainer = own.ready;
   }
 
   async writeJson(batchId: string, name: string, value: unknown): Promise<void> {

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Readable } from "node:stream";
 import type { ContainerClient } from "@azure/storage-blob";
 import type { AppStorage } from "./appStorage.js";
+import { ownContainer } from "./ownContainer.js";
 import { countedStream } from "./countedStream.js";
 
 /** A file of the OpenAI Files API as docbatch keeps it: the bytes in a blob, the rest in its metadata. */
@@ -41,18 +42,12 @@ export function isExpired(file: Pick<StoredFile, "expiresAt">, nowMs: number): b
 /** The Files API's storage in docbatch's own account: one blob per file, streamed in and out. */
 export class OpenAiFileStore {
   private readonly container: ContainerClient;
-  private ready?: Promise<unknown>;
+  private readonly ensureContainer: () => Promise<unknown>;
 
   constructor(storage: AppStorage, options: { prefix: string }) {
-    this.container = storage.blobService.getContainerClient(`${options.prefix.toLowerCase()}-openai-files`);
-  }
-
-  private ensureContainer(): Promise<unknown> {
-    this.ready ??= this.container.createIfNotExists().catch((error) => {
-      this.ready = undefined;
-      throw error;
-    });
-    return this.ready;
+    const own = ownContainer(storage.blobService, options.prefix, "openai-files");
+    this.container = own.container;
+    this.ensureContainer = own.ready;
   }
 
   /**

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Readable } from "node:stream";
 import type { ContainerClient } from "@azure/storage-blob";
 import type { AppStorage } from "./appStorage.js";
+import { ownContainer } from "./ownContainer.js";
 import { countedStream } from "./countedStream.js";
 
 /** One uploaded document as the upload-batch kind reads it back. */
@@ -25,18 +26,12 @@ const UPLOAD_CONCURRENCY = 2;
  */
 export class UploadBatchStore {
   private readonly container: ContainerClient;
-  private ready?: Promise<unknown>;
+  private readonly ensureContainer: () => Promise<unknown>;
 
   constructor(storage: AppStorage, options: { prefix: string }) {
-    this.container = storage.blobService.getContainerClient(`${options.prefix.toLowerCase()}-uploads`);
-  }
-
-  private ensureContainer(): Promise<unknown> {
-    this.ready ??= this.container.createIfNotExists().catch((error) => {
-      this.ready = undefined;
-      throw error;
-    });
-    return this.ready;
+    const own = ownContainer(storage.blobService, options.prefix, "uploads");
+    this.container = own.container;
+    this.ensureContainer = own.ready;
   }
 
   /** Streams an upload's bytes into a staged blob, never holding them whole. */

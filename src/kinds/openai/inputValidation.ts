@@ -14,13 +14,16 @@ export interface InputTask {
   customId: string;
   offset: number;
   length: number;
+  /** The line itself when it is at most INLINE_LINE_BYTES long: kept with the task, never read again. */
+  text?: string;
 }
 
-export interface InputValidation {
-  tasks: InputTask[];
+/** What validation found besides the tasks: filled in as the file streams by. */
+export interface InputReport {
   /** The one model every line names (undefined when no line named one). */
   model?: string;
   problems: InputProblem[];
+  tasks: number;
 }
 
 export interface ValidateInputOptions {
@@ -40,17 +43,20 @@ export const MAX_PROBLEMS = 50;
 /** A request line longer than this is refused (it would not fit an upstream request either). */
 export const MAX_LINE_BYTES = 32 * 1024 * 1024;
 const MAX_CUSTOM_ID_CHARS = 512;
+/** Lines up to this size travel with their task (an item row holds 64 KiB of text). */
+export const INLINE_LINE_BYTES = 16 * 1024;
 const MAX_SHOWN_CHARS = 120;
 
 /**
  * Validates a batch input file as it streams by, never holding more than one line: every line
  * must be a JSON request `{ custom_id, method: "POST", url, body }` for the batch's endpoint,
  * all for one model an upstream serves, with unique custom ids, at most `maxLines` of them.
- * Blank lines are skipped. Stops reading after MAX_PROBLEMS problems or past the line limit.
+ * Blank lines are skipped. Tasks are yielded as they pass, until the first problem; `report`
+ * says, once the generator is done, whether the file as a whole passed (no problems). Stops
+ * reading after MAX_PROBLEMS problems or past the line limit.
  */
-export async function validateInput(stream: AsyncIterable<Uint8Array>, options: ValidateInputOptions): Promise<InputValidation> {
-  const tasks: InputTask[] = [];
-  const problems: InputProblem[] = [];
+export async function* validatedTasks(stream: AsyncIterable<Uint8Array>, options: ValidateInputOptions, report: InputReport): AsyncGenerator<InputTask> {
+  const problems = report.problems;
   const seen = new Set<string>();
   const wantedPath = upstreamPathOf(options.endpoint);
   let model: string | undefined;
@@ -67,7 +73,7 @@ export async function validateInput(stream: AsyncIterable<Uint8Array>, options: 
       continue;
     }
     if (isBlank(read.bytes)) continue;
-    if (tasks.length + problems.length >= options.maxLines) {
+    if (report.tasks + problems.length >= options.maxLines) {
       problem("too_many_tasks", `The file has more than ${options.maxLines} requests; split it into batches of at most ${options.maxLines} lines.`, at);
       break;
     }
@@ -112,7 +118,7 @@ export async function validateInput(stream: AsyncIterable<Uint8Array>, options: 
       problem("invalid_request", `Line ${at}: 'body.model' must name the model (Azure: the deployment).`, at, "body.model");
       continue;
     }
-    if (model === undefined) model = lineModel;
+    if (model === undefined) report.model = model = lineModel;
     if (lineModel !== model) {
       problem("model_mismatch", `Line ${at}: model ${shown(lineModel)} differs from ${shown(model)} of the first request; one batch runs one model.`, at, "body.model");
       continue;
@@ -126,10 +132,19 @@ export async function validateInput(stream: AsyncIterable<Uint8Array>, options: 
       continue;
     }
     seen.add(customId);
-    tasks.push({ customId, offset: read.offset, length: read.length });
+    report.tasks++;
+    if (problems.length === 0) {
+      yield { customId, offset: read.offset, length: read.length, ...(read.length <= INLINE_LINE_BYTES ? { text: read.bytes.toString("utf8") } : {}) };
+    }
   }
-  if (tasks.length === 0 && problems.length === 0) problem("empty_file", "The input file has no requests.", null);
-  return { tasks, ...(model !== undefined ? { model } : {}), problems };
+  if (report.tasks === 0 && problems.length === 0) problem("empty_file", "The input file has no requests.", null);
+}
+
+/** Validates a whole file, keeping no tasks: what validation alone costs (benchmarks, tests). */
+export async function validateInput(stream: AsyncIterable<Uint8Array>, options: ValidateInputOptions): Promise<InputReport> {
+  const report: InputReport = { problems: [], tasks: 0 };
+  for await (const _task of validatedTasks(stream, options, report));
+  return report;
 }
 
 function isBlank(bytes: Buffer): boolean {

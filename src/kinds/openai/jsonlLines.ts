@@ -27,7 +27,6 @@ export async function* jsonlLines(stream: AsyncIterable<Uint8Array>, options: { 
   let lineStart = 0; // file offset of the current line
   let position = 0; // file offset of the current chunk's first byte
   let line = 0;
-  let first = true;
 
   const finish = (end: number): JsonlLine => {
     line++;
@@ -38,7 +37,13 @@ export async function* jsonlLines(stream: AsyncIterable<Uint8Array>, options: { 
       bytes = bytes.subarray(0, bytes.length - 1);
       length--;
     }
-    const result = { line, offset: lineStart, bytes, length, tooLong };
+    let offset = lineStart;
+    if (line === 1 && bytes.length >= 3 && bytes.subarray(0, 3).equals(BOM)) {
+      bytes = bytes.subarray(3);
+      offset += 3;
+      length -= 3;
+    }
+    const result = { line, offset, bytes, length, tooLong };
     pieces = [];
     pending = 0;
     lineStart = end + 1;
@@ -48,13 +53,6 @@ export async function* jsonlLines(stream: AsyncIterable<Uint8Array>, options: { 
   for await (const raw of stream) {
     const chunk = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
     let from = 0;
-    if (first) {
-      first = false;
-      if (chunk.length >= 3 && chunk.subarray(0, 3).equals(BOM)) {
-        from = 3;
-        lineStart = 3;
-      }
-    }
     for (;;) {
       const at = chunk.indexOf(NEWLINE, from);
       const end = at < 0 ? chunk.length : at;

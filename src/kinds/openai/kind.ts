@@ -9,7 +9,7 @@ import { LINES_PER_PART, type OpenAiBatchWork, type RecordedResult, type ResultF
 import type { FileAssembler, OpenAiFileStore, StoredFile } from "../../storage/openAiFileStore.js";
 import { newFileId } from "../../storage/openAiFileStore.js";
 import { batchInputReader, outputBlobs, type BlobAccessServices } from "./batchInput.js";
-import { validateInput, type InputProblem } from "./inputValidation.js";
+import { validatedTasks, type InputProblem, type InputReport } from "./inputValidation.js";
 import { resultLine, type LineResponse } from "./resultLines.js";
 import { OPENAI_BATCH_KIND, openAiSpecOf, upstreamPathOf, type OpenAiBatchSpec, type ValidatedInput } from "./spec.js";
 
@@ -66,12 +66,30 @@ async function* listRequestLines(batch: BatchRecord, services: OpenAiBatchKindSe
   const llm = services.llm();
   const input = batchInputReader(spec.input, { ...services, files: services.openAiFiles });
   const { stream, version } = await input.open(signal);
-  const validation = await validateInput(stream, { endpoint: spec.endpoint, maxLines: services.settings.openAiBatches.maxLines, serves: (model) => llm.serves(model) });
-  if (validation.problems.length > 0) throw validationFailure(validation.problems);
-  await services.openAiWork.writeJson(batch.batchId, VALIDATED, { model: validation.model!, lines: validation.tasks.length, ...(version ? { version } : {}) } satisfies ValidatedInput & { version?: string });
-  for (let first = 0; first < validation.tasks.length; first += SEED_PAGE) {
-    yield validation.tasks.slice(first, first + SEED_PAGE).map((task) => ({ name: task.customId, data: `${task.offset}:${task.length}` }));
+  const report: InputReport = { problems: [], tasks: 0 };
+  // Lines are recorded as they pass; a problem further on fails the batch (its rows go with its purge).
+  let page: ItemSeed[] = [];
+  for await (const task of validatedTasks(stream, { endpoint: spec.endpoint, maxLines: services.settings.openAiBatches.maxLines, serves: (model) => llm.serves(model) }, report)) {
+    page.push({ name: task.customId, data: task.text ?? `${task.offset}:${task.length}` });
+    if (page.length >= SEED_PAGE) {
+      yield page;
+      page = [];
+    }
   }
+  if (report.problems.length > 0) throw validationFailure(report.problems);
+  await services.openAiWork.writeJson(batch.batchId, VALIDATED, { model: report.model!, lines: report.tasks, ...(version ? { version } : {}) } satisfies ValidatedInput & { version?: string });
+  if (page.length > 0) yield page;
+}
+
+/** A line's request: kept with its item when small, else read from the input by its byte range. */
+async function requestText(batch: BatchRecord, spec: OpenAiBatchSpec, item: ItemRecord, services: OpenAiBatchKindServices): Promise<string> {
+  const data = item.data ?? "";
+  if (data.startsWith("{")) return data;
+  const [offset, length] = data.split(":").map(Number);
+  // Blob inputs are read at the version validation saw; our own files never change.
+  const version = "fileId" in spec.input ? undefined : await inputVersion(batch.batchId, services.openAiWork);
+  const bytes = await batchInputReader(spec.input, { ...services, files: services.openAiFiles }).readRange(offset, length, version);
+  return bytes.toString("utf8");
 }
 
 const inputVersions = new Map<string, string | undefined>();
@@ -102,11 +120,7 @@ async function runRequestLine(batch: BatchRecord, item: ItemRecord, services: Op
   const untilExpiry = spec.expiresAt * 1000 - services.now().getTime();
   if (expiring && untilExpiry <= 0) return fail("batch_expired", "This request could not be executed before the completion window expired.");
 
-  const [offset, length] = (item.data ?? "").split(":").map(Number);
-  // Blob inputs are read at the version validation saw; our own files never change.
-  const version = "fileId" in spec.input ? undefined : await inputVersion(batch.batchId, services.openAiWork);
-  const bytes = await batchInputReader(spec.input, { ...services, files: services.openAiFiles }).readRange(offset, length, version);
-  const request = JSON.parse(bytes.toString("utf8")) as { body: Record<string, unknown> };
+  const request = JSON.parse(await requestText(batch, spec, item, services)) as { body: Record<string, unknown> };
   const path = upstreamPathOf(spec.endpoint) as LlmPath;
   if (!LLM_PATHS.includes(path)) return fail("invalid_request", `docbatch does not run ${spec.endpoint} requests.`);
 
