@@ -17,19 +17,25 @@ const apiVersion = { name: "api-version", in: "query", required: false, schema: 
 const security = [{ bearer: [] }, { apiKey: [] }];
 const tags = ["openai"];
 
+/** OpenAI's cursor page: `{ object: "list", data, first_id, last_id, has_more }`. */
+const listPage = (item: string) => ({
+  type: "object", required: ["object", "data", "first_id", "last_id", "has_more"],
+  properties: { object: { const: "list" }, data: { type: "array", items: ref(item) }, first_id: { type: ["string", "null"] }, last_id: { type: ["string", "null"] }, has_more: { type: "boolean" } },
+});
+
+/** Batch creation, on `/batches` and on Azure's deployment route. */
+const createBatch = (summary: string, parameters: unknown[]) => ({
+  tags, security, summary, parameters,
+  requestBody: { required: true, ...json(ref("OpenAiBatchRequest")) },
+  responses: { "200": { description: "The batch", ...json(ref("OpenAiBatch")) }, "400": error("A missing or bad parameter (param names it)"), "404": error("No such input file"), "413": error("Body over 1 MB"), ...common },
+});
+
 /** The OpenAI clients' base paths: OpenAI's `/v1`, Azure's `/openai` and `/openai/v1`. */
 export const OPENAI_BASE_PATHS = ["/v1", "/openai", "/openai/v1"] as const;
 
 /** Azure's deployment form of batch creation (`/openai/deployments/{deployment}/batches`). */
 function azureDeploymentBatches(): Record<string, unknown> {
-  const item = {
-    post: {
-      tags, security, summary: "Create a batch (Azure's deployment route)",
-      parameters: [{ name: "deployment", in: "path", required: true, schema: { type: "string" } }, apiVersion],
-      requestBody: { required: true, ...json(ref("OpenAiBatchRequest")) },
-      responses: { "200": { description: "The batch", ...json(ref("OpenAiBatch")) }, "400": error("A missing or bad parameter (param names it)"), "404": error("No such input file"), "413": error("Body over 1 MB"), ...common },
-    },
-  };
+  const item = { post: createBatch("Create a batch (Azure's deployment route)", [{ name: "deployment", in: "path", required: true, schema: { type: "string" } }, apiVersion]) };
   // Served under every base (the deployment names only where Azure routes it).
   return underOpenAiBases({ "/deployments/{deployment}/batches": item });
 }
@@ -79,10 +85,7 @@ export const openAiOpenApi: OpenApiPart = {
         responses: {
           "200": {
             description: "A page of files",
-            ...json({
-              type: "object", required: ["object", "data", "first_id", "last_id", "has_more"],
-              properties: { object: { const: "list" }, data: { type: "array", items: ref("OpenAiFile") }, first_id: { type: ["string", "null"] }, last_id: { type: ["string", "null"] }, has_more: { type: "boolean" } },
-            }),
+            ...json(listPage("OpenAiFile")),
           },
           "400": error("Bad limit or order"),
           ...common,
@@ -106,11 +109,7 @@ export const openAiOpenApi: OpenApiPart = {
       },
     },
     "/batches": {
-      post: {
-        tags, security, summary: "Create a batch from an uploaded JSONL file (or Azure's input_blob + output_folder)", parameters: [apiVersion],
-        requestBody: { required: true, ...json(ref("OpenAiBatchRequest")) },
-        responses: { "200": { description: "The batch", ...json(ref("OpenAiBatch")) }, "400": error("A missing or bad parameter (param names it)"), "404": error("No such input file"), "413": error("Body over 1 MB"), ...common },
-      },
+      post: createBatch("Create a batch from an uploaded JSONL file (or Azure's input_blob + output_folder)", [apiVersion]),
       get: {
         tags, security, summary: "List batches, newest first",
         parameters: [
@@ -121,10 +120,7 @@ export const openAiOpenApi: OpenApiPart = {
         responses: {
           "200": {
             description: "A page of batches",
-            ...json({
-              type: "object", required: ["object", "data", "first_id", "last_id", "has_more"],
-              properties: { object: { const: "list" }, data: { type: "array", items: ref("OpenAiBatch") }, first_id: { type: ["string", "null"] }, last_id: { type: ["string", "null"] }, has_more: { type: "boolean" } },
-            }),
+            ...json(listPage("OpenAiBatch")),
           },
           "400": error("Bad limit or after"),
           ...common,
