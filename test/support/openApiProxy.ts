@@ -56,7 +56,8 @@ export async function startOpenApiProxy(): Promise<OpenApiProxy> {
             allow: header(answer.headers.allow),
             body: kept <= MAX_CHECKED_BODY_BYTES ? Buffer.concat(chunks) : undefined,
           };
-          if (exchange.path.startsWith("/openapi.json")) return;
+          // The Functions host's own API (durable webhooks) is not docbatch's to describe.
+          if (exchange.path.startsWith("/openapi.json") || exchange.path.startsWith("/runtime/")) return;
           const checking = validator(proxy.target).then(
             (check) => {
               checked++;
