@@ -29,7 +29,7 @@ export async function containerForUpload(connectionString: string | undefined, n
     );
   }
   const service = BlobServiceClient.fromConnectionString(connectionString);
-  const container = service.getContainerClient(name ?? `docbatch-${new Date().toISOString().slice(0, 10)}-${randomBytes(4).toString("hex")}`);
+  const container = service.getContainerClient(name ?? `cli-upload-${new Date().toISOString().slice(0, 10)}-${randomBytes(4).toString("hex")}`);
   await container.createIfNotExists();
   return container;
 }

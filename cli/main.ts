@@ -3,6 +3,9 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { analyze } from "./commands/analyze.js";
 import { cancel, list, status } from "./commands/batches.js";
+import { extract } from "./commands/extract.js";
+import { openAiBatch } from "./commands/openai.js";
+import { DEFAULT_BATCH_ENDPOINT } from "./frontDoors/openai.js";
 import { ExitCode, ServiceError, UsageError } from "./exitCodes.js";
 
 const program = new Command("docbatch")
@@ -37,6 +40,30 @@ program
   .addOption(jsonOption())
   .addOption(dataOption())
   .action(async (source: string, options) => finish(await analyze(source, options)));
+
+program
+  .command("extract")
+  .description("extract data from every document of a local folder with a prompt and a JSON schema (DocuDevs upload batches)")
+  .argument("<folder>", "a folder of documents (PDF, images, DOCX, HTML, Markdown, text), read recursively")
+  .option("--prompt <text>", "what to extract, in words")
+  .option("--schema <file>", "a JSON Schema, or an example-shaped JSON object, the result must match")
+  .option("--concurrency <n>", "documents processed at once (docbatch may lower it)", positiveInteger)
+  .option("--out <file>", "write the results here: results.json (one { file, result | error } per document) or results.csv")
+  .option("--cancel-on-exit", "cancel the batch on Ctrl-C instead of leaving it running")
+  .addOption(jsonOption())
+  .addOption(dataOption())
+  .action(async (folder: string, options) => finish(await extract(folder, options)));
+
+program
+  .command("openai")
+  .description("run an OpenAI batch: upload the JSONL file, create the batch, follow it, download its output and error files")
+  .argument("<requests.jsonl>", "one { custom_id, method, url, body } request per line")
+  .option("--endpoint <path>", "the endpoint every line calls", DEFAULT_BATCH_ENDPOINT)
+  .option("--out <dir>", "where <name>.output.jsonl and <name>.errors.jsonl go (default: next to the input)")
+  .option("--cancel-on-exit", "cancel the batch on Ctrl-C instead of leaving it running")
+  .addOption(jsonOption())
+  .addOption(dataOption())
+  .action(async (input: string, options) => finish(await openAiBatch(input, options)));
 
 program
   .command("list")

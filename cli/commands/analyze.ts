@@ -4,7 +4,7 @@ import { ContainerClient } from "@azure/storage-blob";
 import { blobNameIn, containerForUpload, containerSasUrl, downloadBlobs, listLocalFiles, uploadFiles } from "../blobTransfer.js";
 import { resolveConnection, type Connection } from "../connection.js";
 import { ExitCode, UsageError } from "../exitCodes.js";
-import { followBatch, interruptSignal } from "../follow.js";
+import { followWithProgress } from "../follow.js";
 import { DocumentIntelligenceDoor, failedDocuments, type DiBatchState } from "../frontDoors/documentIntelligence.js";
 import { outputModeFor, ProgressDisplay } from "../progress.js";
 import { exitCodeFor, printSummary } from "../summary.js";
@@ -54,33 +54,16 @@ export async function analyze(source: string, options: AnalyzeOptions): Promise<
   });
   progress.note(`Batch ${id} started (model ${options.model}).`);
 
-  const interrupt = interruptSignal();
-  let final: DiBatchState | "interrupted";
-  try {
-    progress.begin("Analyzing", { total: place.documentCount, succeeded: 0, failed: 0, skipped: 0 });
-    final = await followBatch({
-      poll: async () => {
-        const state = await door.get(options.model, id);
-        if (!state) throw new UsageError(`Batch ${id} is gone (deleted while we followed it).`);
-        return state;
-      },
-      onState: (state) => progress.update({ ...state.view.counts, total: state.view.counts.total ?? place.documentCount }),
-      signal: interrupt.signal,
-    });
-  } finally {
-    progress.end();
-    interrupt.dispose();
-  }
-
-  if (final === "interrupted") {
-    if (options.cancelOnExit) {
-      await door.cancel(options.model, id);
-      progress.note(`Canceled batch ${id}.`);
-    } else {
-      progress.note(`Stopped following batch ${id}; it keeps running. See it with: docbatch status ${id}`);
-    }
-    return ExitCode.interrupted;
-  }
+  const final = await followWithProgress<DiBatchState>({
+    id,
+    phase: "Analyzing",
+    total: place.documentCount,
+    progress,
+    poll: () => door.get(options.model, id),
+    cancelOnExit: options.cancelOnExit,
+    cancel: () => door.cancel(options.model, id),
+  });
+  if (final === "interrupted") return ExitCode.interrupted;
 
   const sourceBase = baseUrl(place.source.url);
   const nameOf = (sourceUrl: string) => relativeTo(place.prefix, blobNameIn(sourceBase, sourceUrl) ?? sourceUrl);

@@ -50,7 +50,7 @@ export async function cancel(id: string, options: CommonOptions): Promise<ExitCo
 }
 
 async function findBatch(id: string, options: CommonOptions): Promise<FoundBatch> {
-  for (const door of frontDoors(resolveConnection({ dataDir: options.data }))) {
+  for (const door of frontDoors(resolveConnection({ dataDir: options.data })).filter((candidate) => candidate.claims(id))) {
     const found = await door.find(id);
     if (found) return found;
   }

@@ -2,6 +2,8 @@
 import type { BatchView, FailedItem, FrontDoorName } from "../batchView.js";
 import type { Connection } from "../connection.js";
 import { DocumentIntelligenceDoor, failedDocuments } from "./documentIntelligence.js";
+import { batchView, OpenAiBatchDoor } from "./openai.js";
+import { failedUploads, jobView, UploadBatchDoor, uploadOutcomes } from "./uploadBatch.js";
 
 export interface FoundBatch {
   view: BatchView;
@@ -13,11 +15,47 @@ export interface FrontDoorClient {
   name: FrontDoorName;
   /** Newest batches, at most `limit`. */
   list(limit: number): Promise<BatchView[]>;
+  /** Whether an id has this front door's form (DI and upload batches: UUIDs; OpenAI: batch_...). */
+  claims(id: string): boolean;
   find(id: string): Promise<FoundBatch | undefined>;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export function frontDoors(connection: Connection): FrontDoorClient[] {
-  return [documentIntelligence(connection)];
+  return [documentIntelligence(connection), uploadBatch(connection), openAi(connection)];
+}
+
+function openAi(connection: Connection): FrontDoorClient {
+  const door = new OpenAiBatchDoor(connection);
+  return {
+    name: "openai",
+    list: (limit) => door.list(limit),
+    claims: (id) => OpenAiBatchDoor.claims(id),
+    find: async (id) => {
+      const batch = await door.get(id);
+      if (!batch) return undefined;
+      return { view: batchView(batch), failed: await door.failedLines(batch), cancel: () => door.cancel(id) };
+    },
+  };
+}
+
+function uploadBatch(connection: Connection): FrontDoorClient {
+  const door = new UploadBatchDoor(connection);
+  return {
+    name: "uploadBatch",
+    list: (limit) => door.list(limit),
+    claims: (id) => UUID.test(id),
+    find: async (id) => {
+      const job = await door.status(id);
+      if (!job) return undefined;
+      return {
+        view: jobView(job),
+        failed: job.failedDocs > 0 ? failedUploads(uploadOutcomes(await door.results(id))) : [],
+        cancel: () => door.cancel(id),
+      };
+    },
+  };
 }
 
 function documentIntelligence(connection: Connection): FrontDoorClient {
@@ -25,6 +63,7 @@ function documentIntelligence(connection: Connection): FrontDoorClient {
   return {
     name: "documentIntelligence",
     list: (limit) => door.list(limit),
+    claims: (id) => UUID.test(id),
     find: async (id) => {
       const found = await door.find(id);
       if (!found) return undefined;

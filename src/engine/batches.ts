@@ -90,7 +90,7 @@ export class Batches {
       if (current.deleted || isFinalBatchStatus(current.status) || current.cancelRequested) return undefined;
       const now = this.deps.now().toISOString();
       const milestones = { ...current.milestones, cancelRequestedAt: now };
-      if (!current.startedAt) return { cancelRequested: true, milestones, status: "canceled", completedAt: now };
+      if (neverStarted(current)) return { cancelRequested: true, milestones, status: "canceled", completedAt: now };
       return { cancelRequested: true, milestones };
     });
     return batch?.deleted ? undefined : batch;
@@ -108,7 +108,7 @@ export class Batches {
       }
       outcome = "canceled";
       const milestones = { ...batch.milestones, cancelRequestedAt: batch.milestones?.cancelRequestedAt ?? now };
-      if (!batch.startedAt) return { cancelRequested: true, milestones, status: "canceled", completedAt: now };
+      if (neverStarted(batch)) return { cancelRequested: true, milestones, status: "canceled", completedAt: now };
       return { cancelRequested: true, milestones };
     });
     return outcome;
@@ -124,4 +124,13 @@ export class Batches {
   list(kind: string, options: ListBatchesOptions) {
     return this.deps.store.listBatches(kind, options);
   }
+}
+
+/**
+ * A batch no orchestration runs for, which a cancel may make final at once. A running one (a row
+ * past notStarted, whatever `startedAt` says: rows written before the store kept it have none)
+ * is only asked to stop, so its items settle and are counted before it ends.
+ */
+function neverStarted(batch: BatchRecord): boolean {
+  return !batch.startedAt && batch.status === "notStarted";
 }

@@ -4,6 +4,7 @@ import { dashboardPage, handleDashboardApi } from "../api/dashboard/api.js";
 import { openApiDocument } from "../api/openapi/document.js";
 import { getAppServices } from "../services/appServices.js";
 import { durableBatchRunner } from "./batchRunner.js";
+import { FRONT_DOOR_METHODS } from "./frontDoorMethods.js";
 
 app.http("dashboardPage", {
   route: "dashboard",
@@ -14,7 +15,7 @@ app.http("dashboardPage", {
 
 app.http("dashboardApi", {
   route: "dashboard/api/{*path}",
-  methods: ["GET", "POST"],
+  methods: FRONT_DOOR_METHODS,
   authLevel: "anonymous",
   extraInputs: [df.input.durableClient()],
   handler: async (request: HttpRequest, context: InvocationContext) =>

@@ -3,13 +3,14 @@ import * as df from "durable-functions";
 import { handleDocumentIntelligence } from "../api/documentIntelligence/api.js";
 import { getAppServices } from "../services/appServices.js";
 import { durableBatchRunner } from "./batchRunner.js";
+import { FRONT_DOOR_METHODS } from "./frontDoorMethods.js";
 
 // One catch-all route: model ids may contain '.', and ':analyzeBatch' follows a parameter,
 // which route templates cannot express. The app checks API keys itself. Every method is taken,
 // so a wrong one gets DI's 405 with Allow from the app rather than the host's empty one.
 app.http("documentIntelligenceApi", {
   route: "documentintelligence/{*path}",
-  methods: ["GET", "POST", "DELETE", "PUT", "PATCH", "HEAD", "OPTIONS", "TRACE"],
+  methods: FRONT_DOOR_METHODS,
   authLevel: "anonymous",
   extraInputs: [df.input.durableClient()],
   handler: async (request: HttpRequest, context: InvocationContext) =>

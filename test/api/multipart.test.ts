@@ -117,4 +117,19 @@ describe("multipart uploads", () => {
     assert.equal(problem.status, 400);
     assert.match(problem.message, /one 'file' file part/);
   });
+
+  it("a malformed part header before the file is a 400, and the file after it never reaches the sink (schemathesis found the hang)", async () => {
+    const body = '--b\r\nContent-Disposition: form-data; name="a\u0017b"\r\n\r\nx\r\n--b\r\nContent-Disposition: form-data; name="file"; filename="d.txt"\r\n\r\nhello\r\n--b--\r\n';
+    const sunk: string[] = [];
+    // A sink that, like a blob upload, waits for the stream to end: it would wait forever.
+    const onFile = async (file: IncomingFile) => {
+      sunk.push(file.fileName);
+      return text(file.stream);
+    };
+    const problem = await problemOf(readMultipartUpload(rawRequest("multipart/form-data; boundary=b", body), { fileField: "file", limitBytes: 1024, onFile }));
+    assert.equal(problem.status, 400);
+    assert.match(problem.message, /malformed/);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(sunk, [], "the sink never saw the file");
+  });
 });

@@ -32,7 +32,7 @@ describe("docbatch analyze (the CLI as a process against the app)", () => {
   let docbatch: Docbatch;
   let env: Record<string, string>;
   before(async () => {
-    docbatch = await startDocbatch();
+    docbatch = await startDocbatch({ checkOpenApi: true });
     env = { ...cliEnv(docbatch), DOCBATCH_DATA: await emptyDataDir() };
   });
   after(async () => docbatch?.close());

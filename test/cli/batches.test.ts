@@ -28,7 +28,7 @@ describe("docbatch list, status, cancel and Ctrl-C (the CLI as a process)", () =
         return { apiVersion: "2024-11-30", modelId, stringIndexType: "textElements", content, pages: [{ pageNumber: 1, spans: [{ offset: 0, length: content.length }] }] };
       },
     });
-    docbatch = await startDocbatch({ env: { DOCUMENT_INTELLIGENCE_ENDPOINT: fake.endpoint, DOCUMENT_INTELLIGENCE_KEY: fake.key } });
+    docbatch = await startDocbatch({ checkOpenApi: true, env: { DOCUMENT_INTELLIGENCE_ENDPOINT: fake.endpoint, DOCUMENT_INTELLIGENCE_KEY: fake.key } });
     env = { ...cliEnv(docbatch), DOCBATCH_DATA: await emptyDataDir() };
   });
   after(async () => {

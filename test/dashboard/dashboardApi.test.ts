@@ -7,7 +7,7 @@ describe("dashboard page and API", () => {
   let docbatch: Docbatch;
   let check: Awaited<ReturnType<typeof openApiChecker>>;
   before(async () => {
-    docbatch = await startDocbatch();
+    docbatch = await startDocbatch({ checkOpenApi: true });
     check = await openApiChecker(docbatch.host.url);
   });
   after(async () => docbatch?.close());

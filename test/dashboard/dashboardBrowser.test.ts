@@ -64,7 +64,14 @@ describe("dashboard in headless Chromium", () => {
     assert.match(await page.locator("#failed").innerText(), /missing\.txt: \S+/);
 
     await running.locator("button.cancel").click();
-    await page.locator(`tr.batch[data-id="${runningId}"][data-status=canceled]`).waitFor({ timeout: 120_000 });
+    const canceledRow = page.locator(`tr.batch[data-id="${runningId}"][data-status=canceled]`);
+    await canceledRow.waitFor({ timeout: 120_000 });
+    // Columns: kind, batch, status, progress, succeeded, failed, skipped, canceled, total.
+    const [succeeded, failed, skipped, canceled, total] = (await canceledRow.locator("td").allInnerTexts()).slice(4, 9).map(Number);
+    assert.equal(total, 300);
+    assert.equal(succeeded + failed + skipped + canceled, total, "a canceled batch shows every document settled");
+    assert.ok(canceled > 0, "the documents not started are shown as canceled");
+    assert.equal(await canceledRow.locator(".bar span.canceled").count(), 1);
 
     await mkdir(OUTPUT, { recursive: true });
     await page.screenshot({ path: path.join(OUTPUT, "dashboard.png"), fullPage: true });

@@ -14,7 +14,7 @@ function assertNoSas(value: unknown): void {
 describe("Document Intelligence batch analysis through the official client", () => {
   let docbatch: Docbatch;
   before(async () => {
-    docbatch = await startDocbatch();
+    docbatch = await startDocbatch({ checkOpenApi: true });
   });
   after(async () => docbatch?.close());
 

@@ -6,7 +6,7 @@ import { createContainer, submitBatch, listBlobNames, sasUrlFor, startDocbatch, 
 describe("the app's own storage account, allow-listed as npm run local does", () => {
   let local: Docbatch;
   before(async () => {
-    local = await startDocbatch();
+    local = await startDocbatch({ checkOpenApi: true });
   });
   after(async () => local?.close());
 

@@ -6,7 +6,7 @@ import { createContainer, submitBatch, sasUrlFor, startDocbatch, type Docbatch }
 describe("the app's own storage account, default settings", () => {
   let defaults: Docbatch;
   before(async () => {
-    defaults = await startDocbatch({ env: { DOCBATCH_ALLOWED_STORAGE_ACCOUNTS: "" } });
+    defaults = await startDocbatch({ checkOpenApi: true, env: { DOCBATCH_ALLOWED_STORAGE_ACCOUNTS: "" } });
   });
   after(async () => defaults?.close());
   test("by default no container is reached without a SAS, not even the app's own", async () => {

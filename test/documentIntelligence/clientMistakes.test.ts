@@ -14,7 +14,7 @@ const API_VERSION = "api-version=2024-11-30";
 describe("client mistakes get a 4xx in DI's error format", () => {
   let docbatch: Docbatch;
   before(async () => {
-    docbatch = await startDocbatch();
+    docbatch = await startDocbatch({ checkOpenApi: true });
   });
   after(async () => docbatch?.close());
 

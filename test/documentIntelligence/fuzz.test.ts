@@ -29,7 +29,7 @@ describe("fuzzing the Document Intelligence front door", { timeout: 120_000 }, (
   let docbatch: Docbatch;
   let models: string[];
   before(async () => {
-    docbatch = await startDocbatch();
+    docbatch = await startDocbatch({ checkOpenApi: true });
     const listed = await fetch(`${docbatch.host.url}/documentintelligence/documentModels?api-version=${API_VERSION}`, { headers: { "api-key": docbatch.apiKey } });
     models = (await listed.json()).value.map((model: { modelId: string }) => model.modelId);
   });

@@ -14,7 +14,7 @@ function oneLineText(bytes: number): Buffer {
 describe("hostile and unusual text documents through the official client", () => {
   let docbatch: Docbatch;
   before(async () => {
-    docbatch = await startDocbatch();
+    docbatch = await startDocbatch({ checkOpenApi: true });
   });
   after(async () => docbatch?.close());
 

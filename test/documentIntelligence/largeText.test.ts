@@ -20,7 +20,7 @@ const mixedLine = (n: number) => `Line ${n}: cafe\u0301 nai\u0308ve 📄 façade
 describe("large text documents, default stringIndexType (textElements)", () => {
   let docbatch: Docbatch;
   before(async () => {
-    docbatch = await startDocbatch();
+    docbatch = await startDocbatch({ checkOpenApi: true });
   });
   after(async () => docbatch?.close());
 

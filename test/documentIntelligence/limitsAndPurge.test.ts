@@ -10,6 +10,7 @@ describe("document limit, sub-orchestrations and the 24-hour purge", () => {
   let docbatch: Docbatch;
   before(async () => {
     docbatch = await startDocbatch({
+      checkOpenApi: true,
       env: {
         DOCBATCH_MAX_DOCUMENTS_PER_BATCH: "5",
         DOCBATCH_DOCUMENTS_PER_SUBORCHESTRATION: "2",

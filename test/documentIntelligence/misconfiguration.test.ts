@@ -6,7 +6,7 @@ import { startDocbatch, type Docbatch } from "../support/docbatchHost.js";
 describe("a misconfigured deployment", () => {
   let docbatch: Docbatch;
   before(async () => {
-    docbatch = await startDocbatch({ env: { DOCBATCH_ENCRYPTION_KEY: "not-a-32-byte-key" } });
+    docbatch = await startDocbatch({ checkOpenApi: true, env: { DOCBATCH_ENCRYPTION_KEY: "not-a-32-byte-key" } });
   });
   after(async () => docbatch?.close());
 

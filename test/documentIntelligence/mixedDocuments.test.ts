@@ -19,7 +19,7 @@ import { createContainer, listBlobNames, readJsonBlob, runBatch, sasUrlFor, star
 describe("a batch over mixed documents, analyzed offline", () => {
   let docbatch: Docbatch;
   before(async () => {
-    docbatch = await startDocbatch();
+    docbatch = await startDocbatch({ checkOpenApi: true });
   });
   after(async () => docbatch?.close());
 

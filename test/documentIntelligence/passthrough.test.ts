@@ -17,6 +17,7 @@ describe("batches through the Document Intelligence passthrough", () => {
       },
     });
     docbatch = await startDocbatch({
+      checkOpenApi: true,
       env: {
         DOCUMENT_INTELLIGENCE_ENDPOINT: fake.endpoint,
         DOCUMENT_INTELLIGENCE_KEY: fake.key,

@@ -8,7 +8,7 @@ describe("analyzeBatch paths: no '.'/'..' segments, no control characters", () =
   let sourceSas: string;
   let resultSas: string;
   before(async () => {
-    docbatch = await startDocbatch();
+    docbatch = await startDocbatch({ checkOpenApi: true });
     sourceSas = await sasUrlFor(await createContainer(docbatch.blobService, { "a.txt": "some text" }), docbatch.azurite, "rl");
     resultSas = await sasUrlFor(await createContainer(docbatch.blobService), docbatch.azurite);
   });

@@ -16,7 +16,7 @@ interface PythonBatchOutcome {
 describe("Document Intelligence batch analysis through the official Python client", () => {
   let docbatch: Docbatch;
   before(async () => {
-    docbatch = await startDocbatch();
+    docbatch = await startDocbatch({ checkOpenApi: true });
   });
   after(async () => docbatch?.close());
 

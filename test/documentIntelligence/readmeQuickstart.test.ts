@@ -25,7 +25,7 @@ function readmeSnippet(): string {
 describe("README quick start: upload without az, then the saved analyze.mjs", () => {
   let docbatch: Docbatch;
   before(async () => {
-    docbatch = await startDocbatch();
+    docbatch = await startDocbatch({ checkOpenApi: true });
   });
   after(async () => docbatch?.close());
 

@@ -12,7 +12,7 @@ describe("the result container is checked before the batch starts", () => {
   let docbatch: Docbatch;
   let sourceSas: string;
   before(async () => {
-    docbatch = await startDocbatch();
+    docbatch = await startDocbatch({ checkOpenApi: true });
     sourceSas = await sasUrlFor(await createContainer(docbatch.blobService, { "a.txt": "alpha", "b.txt": "beta" }), docbatch.azurite, "rl");
   });
   after(async () => docbatch?.close());

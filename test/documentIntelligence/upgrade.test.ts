@@ -18,7 +18,7 @@ describe("upgrading from the Document Intelligence-only layout", () => {
   let docbatch: Docbatch;
   const encryptionKey = generateSecretBoxKey();
   before(async () => {
-    docbatch = await startDocbatch({ env: { DOCBATCH_TABLE_PREFIX: TABLE_PREFIX, DOCBATCH_ENCRYPTION_KEY: encryptionKey } });
+    docbatch = await startDocbatch({ checkOpenApi: true, env: { DOCBATCH_TABLE_PREFIX: TABLE_PREFIX, DOCBATCH_ENCRYPTION_KEY: encryptionKey } });
   });
   after(async () => docbatch?.close());
 

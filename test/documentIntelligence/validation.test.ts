@@ -9,7 +9,7 @@ describe("analyzeBatch validation, keys and URL policy", () => {
   let sourceSas: string;
   let resultSas: string;
   before(async () => {
-    docbatch = await startDocbatch();
+    docbatch = await startDocbatch({ checkOpenApi: true });
     sourceSas = await sasUrlFor(await createContainer(docbatch.blobService, { "a.txt": "a" }), docbatch.azurite, "rl");
     resultSas = await sasUrlFor(await createContainer(docbatch.blobService), docbatch.azurite);
   });

@@ -107,6 +107,23 @@ describe("engine (in-memory store, fake kind)", () => {
     assert.equal((await engine.store.getBatch("fake", batch.batchId))?.status, "canceled");
   });
 
+  test("cancel of a running batch whose row has no startedAt (written before the store kept it) is a request, and its items are counted", async () => {
+    const engine = givenEngine();
+    const batch = await engine.create({ items: 4 });
+    await prepareBatch(batch, engine.deps);
+    await processItems({ kind: "fake", batchId: batch.batchId, index: 0, count: 1 }, engine.deps);
+    await engine.store.updateBatch("fake", batch.batchId, () => ({ startedAt: undefined }));
+    for (const cancel of [() => engine.batches.requestCancel("fake", batch.batchId), () => engine.batches.delete("fake", batch.batchId)]) {
+      await cancel();
+      assert.equal((await engine.store.getBatch("fake", batch.batchId))?.status, "processing", "not final before the items settle");
+    }
+    await processItems({ kind: "fake", batchId: batch.batchId, index: 1, count: 3 }, engine.deps);
+    await completeBatch(batch, engine.deps);
+    const summary = await engine.batches.summary("fake", batch.batchId);
+    assert.equal(summary?.batch.status, "canceled");
+    assert.deepEqual(summary?.counts, { succeeded: 1, failed: 0, skipped: 0, canceled: 3 });
+  });
+
   test("a batch created but not started: items can be added, cancel ends it at once, start starts it once", async () => {
     const engine = givenEngine();
     const waiting = await engine.batches.create({ kind: "fake", spec: JSON.stringify({ items: 1 }), start: false });

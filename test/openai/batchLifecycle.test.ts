@@ -15,6 +15,7 @@ describe("OpenAI batches: cancel, expiry, the blob form and retention", () => {
   before(async () => {
     fake = await startFakeOpenAiUpstream({ models: [MODEL] });
     docbatch = await startDocbatch({
+      checkOpenApi: true,
       // One activity at a time (8 lines): most of a batch is still queued when a test acts.
       maxConcurrentActivities: 1,
       env: { DOCBATCH_LLM_ENDPOINT: fake.baseUrl, DOCBATCH_LLM_MODELS: MODEL, DOCBATCH_LLM_REQUESTS_PER_MINUTE: "60000", DOCBATCH_LLM_TOKENS_PER_MINUTE: "100000000", DOCBATCH_OPENAI_ON_EXPIRY: "expire" },

@@ -13,6 +13,7 @@ describe("OpenAI Batch API through the official clients", () => {
   before(async () => {
     fake = await startFakeOpenAiUpstream({ models: [MODEL, "text-embedding-3-small"] });
     docbatch = await startDocbatch({
+      checkOpenApi: true,
       env: { DOCBATCH_LLM_ENDPOINT: fake.baseUrl, DOCBATCH_LLM_MODELS: `${MODEL},text-embedding-3-small`, DOCBATCH_LLM_REQUESTS_PER_MINUTE: "60000", DOCBATCH_LLM_TOKENS_PER_MINUTE: "100000000", DOCBATCH_OPENAI_MAX_LINES: "50" },
     });
     openai = new OpenAI({ baseURL: `${docbatch.host.url}/v1`, apiKey: docbatch.apiKey, maxRetries: 0 });

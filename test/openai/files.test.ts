@@ -16,7 +16,7 @@ describe("OpenAI Files API through the official clients", () => {
   let openai: OpenAI;
   let azure: AzureOpenAI;
   before(async () => {
-    docbatch = await startDocbatch();
+    docbatch = await startDocbatch({ checkOpenApi: true });
     openai = new OpenAI({ baseURL: `${docbatch.host.url}/v1`, apiKey: docbatch.apiKey, maxRetries: 0 });
     azure = new AzureOpenAI({ endpoint: docbatch.host.url, apiKey: docbatch.apiKey, apiVersion: API_VERSION, maxRetries: 0 });
   });
@@ -88,5 +88,10 @@ describe("OpenAI Files API through the official clients", () => {
     await assert.rejects(stranger.files.list(), (error: unknown) => error instanceof OpenAI.AuthenticationError);
     await assert.rejects(openai.files.retrieve("file-nope"), (error: unknown) => error instanceof OpenAI.NotFoundError);
     await assert.rejects(openai.files.list({ limit: 0 }), (error: unknown) => error instanceof OpenAI.BadRequestError);
+    for (const path of ["/v1/files/%E0%A4%A", "/openai/batches/%ZZ/cancel"]) {
+      const broken = await fetch(`${docbatch.host.url}${path}`, { headers: { authorization: `Bearer ${docbatch.apiKey}` } });
+      assert.equal(broken.status, 400, `${path}: malformed percent-encoding is the caller's mistake, not a 500`);
+      assert.equal((await broken.json()).error.code, "invalid_path");
+    }
   });
 });

@@ -11,6 +11,7 @@ import {
 import { startLocalHost, type LocalHost } from "../../local-host/index.js";
 import { generateSecretBoxKey } from "../../src/storage/secretBox.js";
 import { useAzurite, type RunningAzurite } from "./azurite.js";
+import { startOpenApiProxy, type OpenApiProxy } from "./openApiProxy.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const APP_ENTRY = path.resolve(here, "../../src/index.js");
@@ -21,14 +22,28 @@ export interface Docbatch {
   apiKey: string;
   blobService: BlobServiceClient;
   client: ReturnType<typeof DocumentIntelligence>;
+  /** With `checkOpenApi`: the proxy every client goes through, and what it found. */
+  openApi?: OpenApiProxy;
+  /** Stops everything; with `checkOpenApi`, then fails when an answer broke /openapi.json. */
   close(): Promise<void>;
 }
 
+export interface StartDocbatchOptions {
+  env?: Record<string, string>;
+  maxConcurrentActivities?: number;
+  /**
+   * Put a proxy in front of the app that checks every answer against its /openapi.json
+   * (`host.url` and the links the app answers with point at the proxy); close() fails on a mismatch.
+   */
+  checkOpenApi?: boolean;
+}
+
 /** docbatch itself, run through the local host against Azurite, with the official DI client pointed at it. */
-export async function startDocbatch(options: { env?: Record<string, string>; maxConcurrentActivities?: number } = {}): Promise<Docbatch> {
+export async function startDocbatch(options: StartDocbatchOptions = {}): Promise<Docbatch> {
   const azurite = await useAzurite();
   const apiKey = `key-${randomUUID()}`;
-  const host = await startLocalHost({
+  const openApi = options.checkOpenApi ? await startOpenApiProxy() : undefined;
+  const appHost = await startLocalHost({
     entry: APP_ENTRY,
     maxConcurrentActivities: options.maxConcurrentActivities,
     env: {
@@ -40,9 +55,12 @@ export async function startDocbatch(options: { env?: Record<string, string>; max
       DOCBATCH_ALLOWED_STORAGE_ACCOUNTS: azurite.accountName,
       DOCBATCH_TASK_HUB: "docbatchtest",
       DOCBATCH_TABLE_PREFIX: `t${randomUUID().replace(/-/g, "").slice(0, 12)}`,
+      ...(openApi ? { DOCBATCH_PUBLIC_URL: openApi.url } : {}),
       ...options.env,
     },
   });
+  if (openApi) openApi.target = appHost.url;
+  const host: LocalHost = openApi ? { ...appHost, url: openApi.url } : appHost;
   const blobService = new BlobServiceClient(
     azurite.blobEndpoint,
     new StorageSharedKeyCredential(azurite.accountName, azurite.accountKey),
@@ -54,9 +72,16 @@ export async function startDocbatch(options: { env?: Record<string, string>; max
     apiKey,
     blobService,
     client,
+    openApi,
     close: async () => {
+      await openApi?.settled();
+      if (openApi) process.stderr.write(`openapi: ${openApi.checked} answers checked, ${openApi.problems.length} problems\n`);
       await host.close();
+      await openApi?.close();
       await azurite.stop();
+      if (openApi?.problems.length) {
+        throw new Error(`${openApi.problems.length} of ${openApi.checked} answers broke /openapi.json:\n${openApi.problems.join("\n")}`);
+      }
     },
   };
 }

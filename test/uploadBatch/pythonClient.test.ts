@@ -25,7 +25,7 @@ describe("DocuDevs upload batch through their own Python client", () => {
   let folder: string;
   before(async () => {
     fake = await startFakeOpenAiUpstream({ models: [EXTRACTION_MODEL] });
-    docbatch = await startDocbatch({ env: { DOCBATCH_LLM_ENDPOINT: fake.baseUrl, DOCBATCH_LLM_MODELS: EXTRACTION_MODEL, DOCBATCH_EXTRACTION_MODEL: EXTRACTION_MODEL, DOCBATCH_LLM_TOKENS_PER_MINUTE: "10000000" } });
+    docbatch = await startDocbatch({ checkOpenApi: true, env: { DOCBATCH_LLM_ENDPOINT: fake.baseUrl, DOCBATCH_LLM_MODELS: EXTRACTION_MODEL, DOCBATCH_EXTRACTION_MODEL: EXTRACTION_MODEL, DOCBATCH_LLM_TOKENS_PER_MINUTE: "10000000" } });
     folder = await mkdtemp(path.join(os.tmpdir(), "docudevs-"));
   });
   after(async () => {

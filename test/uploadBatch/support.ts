@@ -4,6 +4,18 @@ import type { FakeRequest } from "../support/fakeOpenAiUpstream.js";
 
 export const EXTRACTION_MODEL = "extract-test";
 
+/** App settings that point docbatch's extraction at a fake upstream serving EXTRACTION_MODEL. */
+export function extractionEnv(fake: { baseUrl: string }): Record<string, string> {
+  return {
+    DOCBATCH_LLM_ENDPOINT: fake.baseUrl,
+    DOCBATCH_LLM_API_KEY: "upstream-key",
+    DOCBATCH_LLM_MODELS: EXTRACTION_MODEL,
+    DOCBATCH_EXTRACTION_MODEL: EXTRACTION_MODEL,
+    // Calls reserve DOCBATCH_EXTRACTION_MAX_OUTPUT_TOKENS each; these tests are not about the rate budget.
+    DOCBATCH_LLM_TOKENS_PER_MINUTE: "10000000",
+  };
+}
+
 /** Raw HTTP against docbatch's upload-batch API, as DocuDevs' docs show it (Bearer key). */
 export function uploadBatchHttp(docbatch: Docbatch, authorization = `Bearer ${docbatch.apiKey}`) {
   const call = async (method: string, path: string, body?: unknown): Promise<{ status: number; body: any; text: string; headers: Headers }> => {

@@ -3,7 +3,7 @@ import { after, before, beforeEach, describe, it } from "node:test";
 import { startDocbatch, type Docbatch } from "../support/docbatchHost.js";
 import { makeCorruptPdf, makeDocx, makePlainText, makeTextImage, makeTextPdf, PLAIN_STRUCTURED_TEXT } from "../support/documents.js";
 import { startFakeOpenAiUpstream, type FakeOpenAiUpstream } from "../support/fakeOpenAiUpstream.js";
-import { EXTRACTION_MODEL, requestedSchema, statementsAnswer, uploadBatchHttp } from "./support.js";
+import { EXTRACTION_MODEL, extractionEnv, requestedSchema, statementsAnswer, uploadBatchHttp } from "./support.js";
 
 const STATEMENTS_SCHEMA = '{"statements":[{"date":"date","customer":"string","total":"number"}]}';
 const TABLE_PREFIX = "uploadsE2e";
@@ -16,13 +16,9 @@ let http: ReturnType<typeof uploadBatchHttp>;
 before(async () => {
   fake = await startFakeOpenAiUpstream({ models: [EXTRACTION_MODEL] });
   docbatch = await startDocbatch({
+    checkOpenApi: true,
     env: {
-      DOCBATCH_LLM_ENDPOINT: fake.baseUrl,
-      DOCBATCH_LLM_API_KEY: "upstream-key",
-      DOCBATCH_LLM_MODELS: EXTRACTION_MODEL,
-      DOCBATCH_EXTRACTION_MODEL: EXTRACTION_MODEL,
-      // Calls reserve DOCBATCH_EXTRACTION_MAX_OUTPUT_TOKENS each; these tests are not about the rate budget.
-      DOCBATCH_LLM_TOKENS_PER_MINUTE: "10000000",
+      ...extractionEnv(fake),
       DOCBATCH_UPLOAD_MAX_DOCUMENT_BYTES: String(2 * 1024 * 1024),
       DOCBATCH_TABLE_PREFIX: TABLE_PREFIX,
     },

@@ -9,7 +9,7 @@ body{font:14px system-ui,sans-serif;margin:1.5rem;color:#222}
 table{border-collapse:collapse;width:100%}td,th{padding:.3rem .5rem;border-bottom:1px solid #ddd;text-align:left}
 tr.batch{cursor:pointer}tr.selected{background:#eef4ff}
 .bar{width:160px;height:10px;background:#eee;display:inline-flex;vertical-align:middle}
-.bar span{height:100%;background:#3a7}.bar span.failed{background:#c33}
+.bar span{height:100%;background:#3a7}.bar span.failed{background:#c33}.bar span.canceled{background:#999}
 .error{color:#a00}#failed li{margin:.3rem 0}
 </style></head><body>
 <h1>docbatch</h1>
@@ -39,9 +39,11 @@ function progress(b) {
   const bar = document.createElement("span"); bar.className = "bar"; bar.setAttribute("role", "progressbar");
   const pct = total ? Math.round(100 * done / total) : (FINAL.includes(b.status) ? 100 : 0);
   bar.setAttribute("aria-valuenow", String(pct)); bar.title = done + " / " + total;
-  const failed = document.createElement("span"); failed.className = "failed"; failed.style.width = (total ? 100 * c.failed / total : 0) + "%";
-  const ok = document.createElement("span"); ok.style.width = Math.max(0, pct - (total ? 100 * c.failed / total : 0)) + "%"; ok.style.marginLeft = "0";
-  bar.append(failed, ok); return bar;
+  const share = (n) => (total ? 100 * n / total : 0);
+  const segment = (className, width) => { const s = document.createElement("span"); if (className) s.className = className; s.style.width = width + "%"; return s; };
+  // Canceled items in grey, so a canceled batch does not look done.
+  const failedPct = share(c.failed), canceledPct = share(c.canceled);
+  bar.append(segment("failed", failedPct), segment("", Math.max(0, pct - failedPct - canceledPct)), segment("canceled", canceledPct)); return bar;
 }
 function row(b) {
   const tr = document.createElement("tr"); tr.className = "batch"; tr.dataset.kind = b.kind; tr.dataset.id = b.batchId; tr.dataset.status = b.status;

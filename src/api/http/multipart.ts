@@ -71,11 +71,14 @@ export async function readMultipartUpload<T>(request: ApiRequest, options: Multi
 
   const parsed = new Promise<void>((resolve) => {
     parser.on("field", (name, value, info) => {
+      if (failure) return;
       if (info.valueTruncated) fail(new HttpProblem(400, "InvalidBody", `The form field '${name}' is longer than ${MAX_FIELD_BYTES} bytes.`));
       else fields[name] = value;
     });
     parser.on("file", (name, stream, info) => {
-      if (name !== options.fileField || file) {
+      // busboy goes on emitting parts after an error (a malformed part header): once the upload
+      // is refused, none reaches the sink, which would wait forever on a parser already destroyed.
+      if (failure || name !== options.fileField || file) {
         if (file && name === options.fileField) fail(new HttpProblem(400, "InvalidBody", `Send one '${options.fileField}' file part per request.`));
         stream.on("error", () => undefined).resume();
         return;

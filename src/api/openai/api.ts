@@ -26,7 +26,7 @@ export function handleOpenAi(request: ApiRequest, path: string, deps: OpenAiApiD
   return serve(request, { errors: openAiErrors, logError: deps.logError }, async () => {
     const services = deps.services();
     requireApiKey(request.headers, services.settings.apiKeys);
-    const segments = path.replace(/^v1\//, "").split("/").filter(Boolean).map(decodeURIComponent);
+    const segments = path.replace(/^v1\//, "").split("/").filter(Boolean).map(decodedSegment);
     const query = new URL(request.url).searchParams;
     const method = request.method.toUpperCase();
     if (segments[0] === "files") {
@@ -71,5 +71,14 @@ export function handleOpenAi(request: ApiRequest, path: string, deps: OpenAiApiD
 }
 
 function methodNotAllowed(method: string, allowed: string): OpenAiError {
-  return new OpenAiError(405, `${method} is not supported here. Use ${allowed}.`, { code: "method_not_allowed" });
+  return new OpenAiError(405, `${method} is not supported here. Use ${allowed}.`, { code: "method_not_allowed" }, { allow: allowed });
+}
+
+/** A path segment decoded; broken percent-encoding is the caller's mistake (400), not a 500. */
+function decodedSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new OpenAiError(400, `The request path has malformed percent-encoding ('${segment.slice(0, 80)}'); encode it with encodeURIComponent.`, { code: "invalid_path" });
+  }
 }

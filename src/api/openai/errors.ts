@@ -9,6 +9,7 @@ export class OpenAiError extends Error {
     readonly status: number,
     message: string,
     readonly details: { type?: string; param?: string | null; code?: string | null } = {},
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -36,7 +37,7 @@ function render(status: number, message: string, details: OpenAiError["details"]
 }
 
 export const openAiErrors: ErrorRenderer = {
-  own: (error) => (error instanceof OpenAiError ? render(error.status, error.message, error.details) : undefined),
+  own: (error) => (error instanceof OpenAiError ? render(error.status, error.message, error.details, error.headers) : undefined),
   problem: (problem: HttpProblem) =>
     render(problem.status, problem.message, { code: problem.code === "Unauthorized" ? "invalid_api_key" : problem.code === "PayloadTooLarge" ? "file_too_large" : null }, problem.headers),
 };

@@ -1,4 +1,5 @@
 import type { OpenApiPart } from "./document.js";
+import { json, ref } from "./helpers.js";
 
 const error = {
   type: "object",
@@ -28,8 +29,6 @@ const batch = {
     error: { $ref: "#/components/schemas/DashboardEngineError" },
   },
 };
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: unknown) => ({ content: { "application/json": { schema } } });
 const errors = {
   "401": { description: "No valid API key", ...json(ref("DashboardError")) },
   "404": { description: "No such kind or batch", ...json(ref("DashboardError")) },

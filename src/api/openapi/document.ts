@@ -1,5 +1,8 @@
+import { appOpenApi } from "./app.js";
 import { dashboardOpenApi } from "./dashboard.js";
 import { documentIntelligenceOpenApi } from "./documentIntelligence.js";
+import { openAiOpenApi } from "./openai.js";
+import { uploadBatchOpenApi } from "./uploadBatch.js";
 
 /** One API's share of the description: its paths and the component schemas they reference. */
 export interface OpenApiPart {
@@ -7,8 +10,8 @@ export interface OpenApiPart {
   schemas: Record<string, unknown>;
 }
 
-/** Every API's part; a front door adds its own here (uploadBatch and openai are to come). */
-const PARTS: readonly OpenApiPart[] = [documentIntelligenceOpenApi, dashboardOpenApi];
+/** Every API's part; a front door adds its own here. */
+const PARTS: readonly OpenApiPart[] = [documentIntelligenceOpenApi, uploadBatchOpenApi, openAiOpenApi, dashboardOpenApi, appOpenApi];
 
 /** The OpenAPI 3.1 document served at /openapi.json, assembled from the parts. */
 export function openApiDocument(): Record<string, unknown> {
@@ -18,7 +21,7 @@ export function openApiDocument(): Record<string, unknown> {
     paths: Object.assign({}, ...PARTS.map((part) => part.paths)),
     components: {
       schemas: Object.assign({}, ...PARTS.map((part) => part.schemas)),
-      securitySchemes: { apiKey: { type: "apiKey", in: "header", name: "api-key" } },
+      securitySchemes: { apiKey: { type: "apiKey", in: "header", name: "api-key" }, bearer: { type: "http", scheme: "bearer" } },
     },
   };
 }

@@ -1,7 +1,7 @@
+import { SUPPORTED_API_VERSIONS } from "../documentIntelligence/analyzeBatchRequest.js";
 import type { OpenApiPart } from "./document.js";
+import { json, ref, UUID_PATTERN } from "./helpers.js";
 
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: unknown) => ({ content: { "application/json": { schema } } });
 const diError = (description: string) => ({ description, ...json(ref("DiErrorResponse")) });
 const common = {
   "400": diError("Invalid request (the message says what to fix)"),
@@ -11,10 +11,12 @@ const common = {
   "500": diError("Unexpected failure or broken setting"),
   "503": diError("Storage not answering; retry after Retry-After"),
 };
-const modelId = { name: "modelId", in: "path", required: true, schema: { type: "string" } };
-const resultId = { name: "resultId", in: "path", required: true, schema: { type: "string" } };
-const apiVersion = { name: "api-version", in: "query", required: true, schema: { type: "string" } };
+// No ":" or "/": `{modelId}:analyzeBatch` ends the id at the colon.
+const modelId = { name: "modelId", in: "path", required: true, schema: { type: "string", pattern: "^[^:/]+$" } };
+const resultId = { name: "resultId", in: "path", required: true, schema: { type: "string", pattern: UUID_PATTERN } };
+const apiVersion = { name: "api-version", in: "query", required: true, schema: { enum: [...SUPPORTED_API_VERSIONS] } };
 const security = [{ apiKey: [] }];
+const containerUrl = { type: "string", minLength: 1, description: "A blob container URL (with a SAS, or allowed by DOCBATCH_ALLOWED_STORAGE_ACCOUNTS)" };
 const counts = { type: "object", required: ["succeededCount", "failedCount", "skippedCount"], properties: { succeededCount: { type: "integer" }, failedCount: { type: "integer" }, skippedCount: { type: "integer" } } };
 
 /** The Document Intelligence batch front door (src/api/documentIntelligence), as docbatch serves it. */
@@ -51,9 +53,9 @@ export const documentIntelligenceOpenApi: OpenApiPart = {
     DiAnalyzeBatchRequest: {
       type: "object", required: ["resultContainerUrl"],
       properties: {
-        azureBlobSource: { type: "object", required: ["containerUrl"], properties: { containerUrl: { type: "string" }, prefix: { type: "string" } } },
-        azureBlobFileListSource: { type: "object", required: ["containerUrl", "fileList"], properties: { containerUrl: { type: "string" }, fileList: { type: "string" } } },
-        resultContainerUrl: { type: "string" }, resultPrefix: { type: "string" }, overwriteExisting: { type: "boolean" },
+        azureBlobSource: { type: "object", required: ["containerUrl"], properties: { containerUrl: containerUrl, prefix: { type: "string" } } },
+        azureBlobFileListSource: { type: "object", required: ["containerUrl", "fileList"], properties: { containerUrl: containerUrl, fileList: { type: "string", minLength: 1 } } },
+        resultContainerUrl: containerUrl, resultPrefix: { type: "string" }, overwriteExisting: { type: "boolean" },
       },
     },
     DiAnalyzeBatchOperation: {

@@ -42,27 +42,24 @@ export function handleUploadBatch(request: ApiRequest, deps: UploadBatchApiDeps)
     // The job id's place: /document/batch/{guid}/..., /job/status|result/{guid}..., DELETE /job/{guid}.
     const guidAt = segments[0] === "document" || (segments[0] === "job" && segments.length > 2) ? 2 : segments[0] === "job" && segments[1] !== "list" ? 1 : -1;
     const guid = segments[guidAt] ?? "";
-    const route = `${method} /${segments.map((segment, i) => (i === guidAt ? "{guid}" : segment)).join("/")}`;
-    switch (route) {
-      case "POST /document/batch":
-        return api.create(request);
-      case "POST /document/batch/{guid}/upload":
-        return api.upload(guid, request);
-      case "POST /document/batch/{guid}/process":
-        return api.process(guid, request);
-      case "GET /job/status/{guid}":
-        return api.status(guid);
-      case "GET /job/result/{guid}":
-      case "GET /job/result/{guid}/json":
-        return api.resultsJson(guid);
-      case "GET /job/result/{guid}/csv":
-        return api.resultsCsv(guid);
-      case "GET /job/result/{guid}/source-locations":
-        return api.sourceLocations(guid, query);
-      case "GET /job/list":
-        return api.list(query);
-      case "DELETE /job/{guid}":
-        return api.delete(guid);
+    const template = `/${segments.map((segment, i) => (i === guidAt ? "{guid}" : segment)).join("/")}`;
+    const operations: Record<string, Record<string, () => Promise<ApiResponse>> | undefined> = {
+      "/document/batch": { POST: () => api.create(request) },
+      "/document/batch/{guid}/upload": { POST: () => api.upload(guid, request) },
+      "/document/batch/{guid}/process": { POST: () => api.process(guid, request) },
+      "/job/status/{guid}": { GET: () => api.status(guid) },
+      "/job/result/{guid}": { GET: () => api.resultsJson(guid) },
+      "/job/result/{guid}/json": { GET: () => api.resultsJson(guid) },
+      "/job/result/{guid}/csv": { GET: () => api.resultsCsv(guid) },
+      "/job/result/{guid}/source-locations": { GET: () => api.sourceLocations(guid, query) },
+      "/job/list": { GET: () => api.list(query) },
+      "/job/{guid}": { DELETE: () => api.delete(guid) },
+    };
+    const operation = Object.hasOwn(operations, template) ? operations[template] : undefined;
+    if (operation?.[method]) return operation[method]();
+    if (operation) {
+      const allowed = Object.keys(operation).join(", ");
+      throw new DocuDevsError(405, `${method} is not supported on ${path}; use ${allowed}.`, { allow: allowed });
     }
     throw new DocuDevsError(404, `${method} ${path} is not an operation of the upload-batch API.`);
   });

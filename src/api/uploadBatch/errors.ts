@@ -31,6 +31,7 @@ const reasonPhrases: Record<number, string> = {
   400: "Bad Request",
   401: "Unauthorized",
   404: "Not Found",
+  405: "Method Not Allowed",
   409: "Conflict",
   413: "Payload Too Large",
   429: "Too Many Requests",

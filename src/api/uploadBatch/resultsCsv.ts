@@ -1,11 +1,11 @@
 /**
  * A batch's results as CSV, one row per document in upload order: `index`, `error`, then one
  * column per top-level field of the results (nested values as JSON). OCR-only results (Markdown
- * text) go in a `text` column.
+ * text) go in a `text` column. With `fileNames` (the CLI knows them), a `file` column follows `index`.
  */
-export function resultsCsv(results: readonly unknown[]): string {
-  const rows = results.map((result, index) => rowOf(result, index));
-  const columns = ["index", "error"];
+export function resultsCsv(results: readonly unknown[], options: { fileNames?: readonly string[] } = {}): string {
+  const rows = results.map((result, index): Record<string, string> => ({ ...(options.fileNames ? { file: options.fileNames[index] ?? "" } : {}), ...rowOf(result, index) }));
+  const columns = options.fileNames ? ["index", "file", "error"] : ["index", "error"];
   for (const row of rows) for (const key of Object.keys(row)) if (!columns.includes(key)) columns.push(key);
   const lines = [columns.map(cell).join(",")];
   for (const row of rows) lines.push(columns.map((column) => cell(row[column] ?? "")).join(","));

@@ -1,0 +1,106 @@
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, readdir, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, before, beforeEach, describe, test } from "node:test";
+import { cliEnv, emptyDataDir, runCli, startCli } from "../support/cli.js";
+import { startDocbatch, type Docbatch } from "../support/docbatchHost.js";
+import { startFakeOpenAiUpstream, type FakeOpenAiUpstream } from "../support/fakeOpenAiUpstream.js";
+import { chatLine, gate, jsonlOf, MODEL } from "../openai/batchSupport.js";
+
+async function requestsFile(lines: readonly unknown[], name = "requests.jsonl"): Promise<string> {
+  const file = path.join(await mkdtemp(path.join(tmpdir(), "docbatch-cli-openai-")), name);
+  await writeFile(file, jsonlOf(lines));
+  return file;
+}
+
+const linesOf = async (file: string) => (await readFile(file, "utf8")).split("\n").filter(Boolean).map((line) => JSON.parse(line));
+
+describe("docbatch openai (the CLI as a process against the OpenAI Batch front door)", () => {
+  let fake: FakeOpenAiUpstream;
+  let docbatch: Docbatch;
+  let env: Record<string, string>;
+  before(async () => {
+    fake = await startFakeOpenAiUpstream({ models: [MODEL] });
+    docbatch = await startDocbatch({
+      checkOpenApi: true,
+      env: { DOCBATCH_LLM_ENDPOINT: fake.baseUrl, DOCBATCH_LLM_MODELS: MODEL, DOCBATCH_LLM_REQUESTS_PER_MINUTE: "60000", DOCBATCH_LLM_TOKENS_PER_MINUTE: "100000000" },
+    });
+    env = { ...cliEnv(docbatch), DOCBATCH_DATA: await emptyDataDir() };
+  });
+  after(async () => {
+    await docbatch?.close();
+    await fake?.close();
+  });
+  beforeEach(() => fake.reset());
+
+  test("uploads the file, runs the batch, downloads output and error files into --out; a line the upstream refuses is listed and exits 2", async () => {
+    fake.reject((request) => JSON.stringify(request.body).includes("question 3"), { status: 400, message: "This prompt is not allowed.", code: "content_filter" });
+    const input = await requestsFile(Array.from({ length: 6 }, (_, i) => chatLine(i)));
+    const out = path.join(await mkdtemp(path.join(tmpdir(), "docbatch-cli-openai-out-")), "results");
+    const run = await runCli(["openai", input, "--out", out], { env });
+
+    assert.equal(run.exitCode, 2, run.stderr + run.stdout);
+    assert.match(run.stderr, /Batch batch_[0-9a-f]{32} created \(\/v1\/chat\/completions, input file-/);
+    assert.match(run.stderr, /Running: 6\/6 \(5 ok, 1 failed, 0 skipped\)/, "plain progress off a terminal");
+    assert.match(run.stdout, /completed in \S+: 5 succeeded, 1 failed, 0 skipped/);
+    assert.match(run.stdout, /Failed \(1\):\n {2}task-3: 400: content_filter: This prompt is not allowed\./);
+    assert.deepEqual((await readdir(out)).sort(), ["requests.errors.jsonl", "requests.output.jsonl"]);
+    const output = await linesOf(path.join(out, "requests.output.jsonl"));
+    assert.deepEqual(output.map((line) => line.custom_id).sort(), ["task-0", "task-1", "task-2", "task-4", "task-5"]);
+    assert.ok(output.every((line) => line.response.status_code === 200));
+    const errors = await linesOf(path.join(out, "requests.errors.jsonl"));
+    assert.deepEqual(errors.map((line) => line.custom_id), ["task-3"]);
+  });
+
+  test("--json with every line succeeding exits 0; files land next to the input; status and list show the batch", async () => {
+    const input = await requestsFile([chatLine(0), chatLine(1)], "two.jsonl");
+    const run = await runCli(["openai", input, "--json"], { env });
+    assert.equal(run.exitCode, 0, run.stderr);
+    assert.equal(run.stderr, "", "no progress with --json");
+    const summary = JSON.parse(run.stdout) as { batch: { id: string; frontDoor: string; status: string; counts: Record<string, number> } };
+    assert.equal(summary.batch.frontDoor, "openai");
+    assert.equal(summary.batch.status, "completed");
+    assert.deepEqual(summary.batch.counts, { total: 2, succeeded: 2, failed: 0, skipped: 0 });
+    assert.ok((await readdir(path.dirname(input))).includes("two.output.jsonl"));
+
+    const status = await runCli(["status", summary.batch.id], { env });
+    assert.equal(status.exitCode, 0, status.stderr);
+    assert.match(status.stdout, new RegExp(`Batch ${summary.batch.id} \\(/v1/chat/completions\\) completed`));
+    const listed = await runCli(["list"], { env });
+    assert.match(listed.stdout, new RegExp(`^${summary.batch.id} +openai +/v1/chat/completions +completed +2/2`, "m"));
+  });
+
+  test("a malformed file fails the batch with its line's problem (exit 3); a missing file exits 1", async () => {
+    const input = await requestsFile([chatLine(0), "{ not json"]);
+    const run = await runCli(["openai", input], { env });
+    assert.equal(run.exitCode, 3, run.stderr + run.stdout);
+    assert.match(run.stdout, /failed/);
+    assert.match(run.stdout, /Batch error: .*line 2/);
+    const missing = await runCli(["openai", path.join(tmpdir(), "no-such-requests.jsonl")], { env });
+    assert.equal(missing.exitCode, 1);
+    assert.match(missing.stderr, /is not a file/);
+  });
+
+  test("Ctrl-C with --cancel-on-exit cancels the batch; status then exits 3", async () => {
+    const held = gate();
+    fake.script({ answer: async () => (await held.wait, {}) });
+    try {
+      const input = await requestsFile(Array.from({ length: 20 }, (_, i) => chatLine(i)));
+      const cli = startCli(["openai", input, "--cancel-on-exit"], { env });
+      const stderr = await cli.waitForStderr(/Running: /);
+      const id = /Batch (batch_[0-9a-f]{32}) created/.exec(stderr)![1];
+      cli.child.kill("SIGINT");
+      const run = await cli.done;
+      assert.equal(run.exitCode, 130);
+      assert.match(run.stderr, new RegExp(`Canceled batch ${id}`));
+      held.open();
+      let status = await runCli(["status", id, "--json"], { env });
+      while (JSON.parse(status.stdout).batch.outcome === "running") status = await runCli(["status", id, "--json"], { env });
+      assert.equal(JSON.parse(status.stdout).batch.status, "cancelled");
+      assert.equal(status.exitCode, 3);
+    } finally {
+      held.open();
+    }
+  });
+});
