@@ -163,6 +163,33 @@ describe("DocuDevs upload batches over raw HTTP", () => {
   });
 });
 
+describe("DocuDevs upload batches: reading and output limits", () => {
+  it("ocr PREMIUM without Document Intelligence reads with the offline layout reader (headings as Markdown)", async () => {
+    const pdf = await makeTextPdf([{ blocks: [{ lines: ["Quarterly Ledger"], font: "Helvetica-Bold", size: 24, top: 1.2 }, { lines: ["Customer Telescope owes 13.", "Paid on time."], size: 11, top: 2 }] }]);
+    const { jobGuid } = await http.create();
+    await http.upload(jobGuid, { bytes: pdf.bytes, name: "ledger.pdf", type: "application/pdf" });
+    assert.equal((await http.process(jobGuid, { extractionMode: "OCR", ocr: "PREMIUM" })).status, 200);
+    assert.equal((await http.waitUntilDone(jobGuid)).completedDocs, 1);
+    const [markdown] = (await http.call("GET", `/job/result/${jobGuid}/json`)).body;
+    assert.match(markdown, /^# Quarterly Ledger/m, "the layout reader marks the title");
+    assert.match(markdown, /Telescope owes 13/);
+  });
+
+  it("sends max_completion_tokens 1024 by default and fails a document whose answer is cut off there, naming the setting", async () => {
+    const statements = Array.from({ length: 300 }, (_, i) => ({ date: "2024-01-31", customer: `Customer number ${i}`, total: i }));
+    fake.script({ answer: { content: JSON.stringify({ statements }) } });
+    const { jobGuid } = await http.create();
+    await http.upload(jobGuid, { bytes: makePlainText(), name: "long.txt", type: "text/plain" });
+    await http.process(jobGuid, { prompt: "Extract", schema: STATEMENTS_SCHEMA });
+    const job = await http.waitUntilDone(jobGuid);
+    assert.equal(job.failedDocs, 1);
+    assert.equal(fake.requests.length, 1, "no repair: it would be cut off at the same limit");
+    assert.equal(fake.requests[0]!.body.max_completion_tokens, 1024);
+    const [result] = (await http.call("GET", `/job/result/${jobGuid}/json`)).body;
+    assert.match(result, /^Error: long\.txt: the model's answer was cut off at its output limit of 1024 tokens; raise DOCBATCH_EXTRACTION_MAX_OUTPUT_TOKENS/);
+  });
+});
+
 describe("DocuDevs upload-batch errors", () => {
   const unknown = "00000000-0000-4000-8000-000000000000";
 
