@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { startDocbatch, type Docbatch } from "../support/docbatchHost.js";
 import { makeCorruptPdf, makeDocx, makePlainText, makeTextImage, makeTextPdf, PLAIN_STRUCTURED_TEXT } from "../support/documents.js";
@@ -142,6 +143,33 @@ describe("DocuDevs upload batches over raw HTTP", () => {
     assert.equal(job.completedDocs, 6);
     assert.equal(fake.requests.length, 6);
     assert.ok(fake.maxInFlight <= 2, `saw ${fake.maxInFlight} calls at once`);
+  });
+
+  it("reports inProgressDocs as the documents really running, not an estimate", async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    // Only the "slow" document waits at the upstream; the others are answered at once.
+    fake.script({ answer: async (request) => (request.promptText.includes("slow") && (await held), statementsAnswer(MARKERS)(request)) });
+    const { jobGuid } = await http.create({ maxConcurrency: 3 });
+    const titles = ["Telescope fast", "Telescope slow", "Telescope fast again", "Telescope last", "Telescope final"];
+    for (const [i, title] of titles.entries()) await http.upload(jobGuid, { bytes: makePlainText({ title, sections: [] }), name: `d${i}.txt`, type: "text/plain" });
+    assert.equal((await http.status(jobGuid)).body.inProgressDocs, 0, "nothing runs before process");
+    await http.process(jobGuid, { prompt: "Extract", schema: STATEMENTS_SCHEMA });
+    // Wait until the slow document is held and its batch-mates have finished, as far as they can.
+    let job: any;
+    for (const deadline = Date.now() + 60_000; ; await sleep(100)) {
+      job = (await http.status(jobGuid)).body;
+      if (fake.inFlight === 1 && job.completedDocs >= 1 && job.inProgressDocs === fake.inFlight) break;
+      if (Date.now() > deadline) throw new Error(`never settled: ${JSON.stringify(job)}, ${fake.inFlight} upstream calls held`);
+    }
+    assert.equal(job.status, "PROCESSING");
+    // The engine runs a batch's documents in waves of maxConcurrency: the next wave waits for the
+    // held one, so an estimate of min(remaining, maxConcurrency) would say 3 here.
+    assert.equal(job.inProgressDocs, 1, "only the held document runs");
+    release();
+    const done = await http.waitUntilDone(jobGuid);
+    assert.equal(done.completedDocs, 5);
+    assert.equal(done.inProgressDocs, 0);
   });
 
   it("answers each document's text as Markdown without an LLM call in OCR mode", async () => {
