@@ -21,6 +21,11 @@ export interface AnalyzeInput {
   options: AnalyzeOptions;
   /** Aborted when the document's time limit passes or the batch is canceled. */
   signal?: AbortSignal;
+  /**
+   * Text layers only, no OCR: scanned PDF pages and images keep their size and hold no text.
+   * The offline reader honours it; a cloud service always reads everything.
+   */
+  textLayerOnly?: boolean;
 }
 
 /**

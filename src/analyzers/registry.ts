@@ -12,8 +12,12 @@ import type { DocumentIntelligenceClientOptions } from "./documentIntelligence/d
 import { createOfflineAnalyzer, OFFLINE_MODELS, type OfflineAnalyzer } from "./offline/offlineAnalyzer.js";
 
 export interface AnalyzerRegistry {
-  /** The analyzer of a model, or undefined for a model nobody serves (404 ModelNotFound). */
-  resolve(modelId: string): Promise<Analyzer | undefined>;
+  /**
+   * The analyzer of a model, or undefined for a model nobody serves (404 ModelNotFound).
+   * `runsOn` asks for one place instead of the app's choice: `offline` only the offline reader,
+   * `documentIntelligence` only the configured Document Intelligence resource.
+   */
+  resolve(modelId: string, options?: { runsOn?: ModelDescription["runsOn"] }): Promise<Analyzer | undefined>;
   /** Models for GET /documentintelligence/documentModels. */
   list(): ModelDescription[];
   /** Stops OCR workers; the registry cannot be used afterwards. */
@@ -53,10 +57,13 @@ export function createAnalyzerRegistry(
   const offlineIds = new Set(OFFLINE_MODELS.map((model) => model.modelId));
 
   return {
-    async resolve(modelId) {
+    async resolve(modelId, options = {}) {
       if (closed) throw new Error("The analyzer registry is closed.");
       if (!MODEL_ID_PATTERN.test(modelId)) return undefined;
-      if (offlineIds.has(modelId) && !(di?.preferCloudRead && getCloud())) return getOffline();
+      if (options.runsOn === "offline") return offlineIds.has(modelId) ? getOffline() : undefined;
+      if (options.runsOn === "openai") return undefined;
+      const cloudAsked = options.runsOn === "documentIntelligence";
+      if (offlineIds.has(modelId) && !cloudAsked && !(di?.preferCloudRead && getCloud())) return getOffline();
       const remote = getCloud();
       if (!remote) return undefined;
       if (offlineIds.has(modelId)) return remote;

@@ -50,7 +50,7 @@ export const settingCatalogue: readonly SettingDescription[] = [
   { name: "DOCBATCH_EXTRACTION_MODEL", default: "gpt-4o-mini", description: "Model (Azure: deployment) the upload-batch API's LLM extraction uses for `llm: DEFAULT`, and for the other tiers unless DOCBATCH_EXTRACTION_TIER_MODELS names one." },
   { name: "DOCBATCH_EXTRACTION_TIER_MODELS", description: "Models for DocuDevs' other `llm` tiers, e.g. `NANO=gpt-4.1-nano,MINI=gpt-4o-mini,HIGH=gpt-4.1`. A tier not named uses DOCBATCH_EXTRACTION_MODEL." },
   { name: "DOCBATCH_EXTRACTION_CONTEXT_TOKENS", default: "100000", description: "Tokens of document text (about 4 characters each) one extraction call carries; a longer document is split by pages, extracted per chunk and merged (arrays concatenated, scalars from the first chunk that has them)." },
-  { name: "DOCBATCH_EXTRACTION_MAX_OUTPUT_TOKENS", default: "4096", description: "Output limit of one extraction call (sent as `max_completion_tokens`); the TPM budget reserves it, as Azure OpenAI does." },
+  { name: "DOCBATCH_EXTRACTION_MAX_OUTPUT_TOKENS", default: "1024", description: "Output limit of one extraction call (sent as `max_completion_tokens`); the TPM budget reserves it, as Azure OpenAI does, so a lower limit lets more documents run per minute. 1024 holds about a hundred short extracted values; raise it for schemas with long lists (a cut-off answer fails its document saying so)." },
   { name: "DOCBATCH_UPLOAD_MAX_DOCUMENTS", default: "10000", description: "Most documents one upload batch (DocuDevs API) may hold; the next upload gets 400." },
   { name: "DOCBATCH_UPLOAD_MAX_DOCUMENT_BYTES", default: "52428800", description: "Largest document one upload may carry (DocuDevs API); a larger one gets 413." },
   { name: "DOCBATCH_UPLOAD_MAX_CONCURRENCY", default: "20", description: "Cap on an upload batch's `maxConcurrency` (documents in flight at once); larger asks are lowered to it. The default ask is 3." },
@@ -102,7 +102,7 @@ const settingsSchema = z.object({
     .regex(/^\s*(NANO|MINI|HIGH|DEFAULT)\s*=\s*[^,=\s]+\s*(,\s*(NANO|MINI|HIGH|DEFAULT)\s*=\s*[^,=\s]+\s*)*$/, "TIER=model pairs separated by commas (tiers NANO, MINI, HIGH, DEFAULT)")
     .optional(),
   DOCBATCH_EXTRACTION_CONTEXT_TOKENS: positiveInt(100_000),
-  DOCBATCH_EXTRACTION_MAX_OUTPUT_TOKENS: positiveInt(4096),
+  DOCBATCH_EXTRACTION_MAX_OUTPUT_TOKENS: positiveInt(1024),
   DOCBATCH_UPLOAD_MAX_DOCUMENTS: positiveInt(10_000),
   DOCBATCH_UPLOAD_MAX_DOCUMENT_BYTES: positiveInt(50 * 1024 * 1024),
   DOCBATCH_UPLOAD_MAX_CONCURRENCY: positiveInt(20),

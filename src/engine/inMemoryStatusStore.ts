@@ -11,6 +11,7 @@ export class InMemoryStatusStore implements StatusStore {
   private readonly batches = new Map<string, { record: BatchRecord; etag: string }>();
   private readonly items = new Map<string, Map<number, { record: ItemRecord; etag: string }>>();
   private readonly totals = new Map<string, { counts: ItemCounts; metrics: ItemMetrics }>();
+  private readonly running = new Map<string, number>();
   private version = 0;
 
   constructor(private readonly now: () => Date = () => new Date()) {}
@@ -34,7 +35,7 @@ export class InMemoryStatusStore implements StatusStore {
     const row = this.batches.get(batchKey(kind, batchId));
     if (!row) return undefined;
     const record = copy(row.record);
-    return { batch: record, ...(record.archivedTotals ?? (await this.readCounts(batchId))) };
+    return { batch: record, ...(record.archivedTotals ?? (await this.readCounts(batchId))), running: this.running.get(batchId) ?? 0 };
   }
 
   async updateBatch(kind: string, batchId: string, change: (current: BatchRecord) => Partial<BatchRecord> | undefined): Promise<BatchRecord | undefined> {
@@ -113,6 +114,7 @@ export class InMemoryStatusStore implements StatusStore {
     if (row.record.status === "notStarted") {
       row.record = { ...row.record, status: "running", updatedAt: this.now().toISOString() };
       row.etag = this.etag();
+      this.running.set(batchId, (this.running.get(batchId) ?? 0) + 1);
     }
     return { ...copy(row.record), etag: row.etag };
   }
@@ -121,6 +123,7 @@ export class InMemoryStatusStore implements StatusStore {
     const row = this.items.get(batchId)?.get(index);
     if (!row) throw new Error(`Item ${index} of batch ${batchId} has no status row`);
     if (isFinalItemStatus(row.record.status)) return copy(row.record);
+    if (row.record.status === "running") this.running.set(batchId, (this.running.get(batchId) ?? 1) - 1);
     row.record = {
       ...row.record,
       status: outcome,
@@ -145,6 +148,7 @@ export class InMemoryStatusStore implements StatusStore {
     const rows = (this.items.get(batchId)?.size ?? 0) + (this.totals.has(batchId) ? 1 : 0);
     this.items.delete(batchId);
     this.totals.delete(batchId);
+    this.running.delete(batchId);
     return rows;
   }
 }

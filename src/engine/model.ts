@@ -111,6 +111,8 @@ export interface BatchSummary {
   counts: ItemCounts;
   /** Sums of the items' metrics. */
   metrics: ItemMetrics;
+  /** Items recorded `running` and not settled yet (kinds with `recordsRunning`); the stores always set it. */
+  running?: number;
 }
 
 export const FINAL_BATCH_STATUSES: ReadonlySet<BatchStatus> = new Set(["succeeded", "failed", "canceled", "expired"]);

@@ -12,7 +12,7 @@ export interface StatusStore {
   /** The batch row, or undefined. One read. */
   getBatch(kind: string, batchId: string): Promise<StoredBatch | undefined>;
 
-  /** The batch row with its item counts and metric sums: a fixed number of reads whatever the batch size. */
+  /** The batch row with its item counts, metric sums and running items: a fixed number of reads whatever the batch size. */
   getSummary(kind: string, batchId: string): Promise<BatchSummary | undefined>;
 
   /**
@@ -52,7 +52,10 @@ export interface StatusStore {
   /** A batch's items in index order, a page at a time; never the whole batch in memory. */
   listItems(batchId: string, options?: { pageSize?: number; statuses?: readonly ItemRecord["status"][] }): AsyncIterable<ItemRecord[]>;
 
-  /** Marks an item `running` unless it has settled. Idempotent. */
+  /**
+   * Marks an item `running` unless it has settled, counting it among the batch's running items
+   * in the same atomic change; settling it takes it off that count. Idempotent: counted once.
+   */
   markItemRunning(batchId: string, index: number, known?: StoredItem): Promise<StoredItem | undefined>;
 
   /**

@@ -14,7 +14,9 @@ import type { AppStorage } from "./appStorage.js";
  *   id. Item rows `d<9-digit index>`; counter shards `c<nn>` holding counts and metric sums
  *   (`m_<key>`). An item's outcome and its shard change in one entity-group transaction, so
  *   counts and sums are exact under retries and duplicate deliveries, and a summary reads one
- *   batch row plus the shards: its cost does not grow with the batch.
+ *   batch row plus the shards: its cost does not grow with the batch. A shard also counts its
+ *   items recorded `running` (`running`): marking one running adds to it in the same
+ *   transaction, settling a running one takes it off.
  */
 export const COUNTER_SHARDS = 16;
 const ITEM_ROW_PREFIX = "d";
@@ -30,9 +32,12 @@ export interface TableStatusStoreOptions {
 }
 
 type Entity = Record<string, unknown> & { partitionKey: string; rowKey: string };
-interface Shard {
+interface ShardTotals {
   counts: ItemCounts;
   metrics: ItemMetrics;
+  running: number;
+}
+interface Shard extends ShardTotals {
   etag: string;
 }
 
@@ -82,10 +87,10 @@ export class TableStatusStore implements StatusStore {
   }
 
   async getSummary(kind: string, batchId: string): Promise<BatchSummary | undefined> {
-    const [batch, totals] = await Promise.all([this.getBatch(kind, batchId), this.readCounts(batchId)]);
+    const [batch, totals] = await Promise.all([this.getBatch(kind, batchId), this.readTotals(batchId)]);
     if (!batch) return undefined;
     const { etag: _etag, ...record } = batch;
-    return { batch: record, ...(record.archivedTotals ?? totals) };
+    return { batch: record, ...(record.archivedTotals ?? totals), running: totals.running };
   }
 
   async updateBatch(
@@ -176,9 +181,16 @@ export class TableStatusStore implements StatusStore {
   }
 
   async readCounts(batchId: string): Promise<{ counts: ItemCounts; metrics: ItemMetrics }> {
+    const { counts, metrics } = await this.readTotals(batchId);
+    return { counts, metrics };
+  }
+
+  /** The shards summed: one query of COUNTER_SHARDS rows. */
+  private async readTotals(batchId: string): Promise<ShardTotals> {
     await this.ensureTables();
     const counts: ItemCounts = { ...NO_ITEMS };
     const metrics: ItemMetrics = {};
+    let running = 0;
     const shards = this.items.listEntities<Entity>({
       queryOptions: { filter: odata`PartitionKey eq ${batchId} and RowKey ge ${COUNTER_ROW_PREFIX} and RowKey lt ${ITEM_ROW_PREFIX}` },
     });
@@ -186,8 +198,17 @@ export class TableStatusStore implements StatusStore {
       const shard = shardOf(entity);
       for (const key of Object.keys(counts) as (keyof ItemCounts)[]) counts[key] += shard.counts[key];
       for (const [key, value] of Object.entries(shard.metrics)) metrics[key] = (metrics[key] ?? 0) + value;
+      running += shard.running;
     }
-    return { counts, metrics };
+    return { counts, metrics, running };
+  }
+
+  /** A counter shard, from this process's cache when it has it. */
+  private async readShard(batchId: string, shardKey: string): Promise<{ shard: Shard; cached: boolean }> {
+    const cached = this.shards.get(`${batchId}/${shardKey}`);
+    if (cached) return { shard: cached, cached: true };
+    const entity = await this.items.getEntity<Entity>(batchId, shardKey);
+    return { shard: { ...shardOf(entity), etag: entity.etag }, cached: false };
   }
 
   async getItem(batchId: string, index: number): Promise<StoredItem | undefined> {
@@ -218,17 +239,30 @@ export class TableStatusStore implements StatusStore {
   }
 
   async markItemRunning(batchId: string, index: number, known?: StoredItem): Promise<StoredItem | undefined> {
+    const shardKey = counterRowKey(index % COUNTER_SHARDS);
+    const shardCacheKey = `${batchId}/${shardKey}`;
     let current = known;
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
       current ??= await this.getItem(batchId, index);
       if (!current || current.status !== "notStarted") return current;
+      const { shard, cached } = await this.readShard(batchId, shardKey);
       const next: ItemRecord = { ...stripEtag(current), status: "running", updatedAt: this.now().toISOString() };
+      const running = shard.running + 1;
+      const transaction = new TableTransaction();
+      transaction.updateEntity(toItemEntity(batchId, next), "Replace", { etag: current.etag });
+      transaction.updateEntity(toShardEntity(batchId, shardKey, { ...shard, running }), "Replace", { etag: shard.etag });
       try {
-        const response = await this.items.updateEntity(toItemEntity(batchId, next), "Replace", { etag: current.etag });
-        return { ...next, etag: response.etag ?? "" };
+        const response = await this.items.submitTransaction(transaction.actions);
+        // Sub-responses come in the order of the actions: [item, shard].
+        const shardEtag = response.subResponses[1]?.etag;
+        this.rememberShard(shardCacheKey, shardEtag ? { ...shard, running, etag: shardEtag } : undefined);
+        return { ...next, etag: response.subResponses[0]?.etag ?? "" };
       } catch (error) {
-        if (!isStatus(error, 412)) throw error;
+        if (!isStatus(error, 412) && !isStatus(error, 409)) throw error;
+        // The item or the shard moved: read both again.
+        this.shards.delete(shardCacheKey);
         current = undefined;
+        if (!cached) await jitter(attempt);
       }
     }
     throw new Error(`Item ${index} of batch ${batchId} is being changed by too many writers at once`);
@@ -240,11 +274,7 @@ export class TableStatusStore implements StatusStore {
     const metrics = checkedMetrics(options.metrics);
     let guess = options.known;
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
-      const cachedShard = this.shards.get(shardCacheKey);
-      const [current, shard] = await Promise.all([
-        guess ?? this.getItem(batchId, index),
-        cachedShard ?? this.items.getEntity<Entity>(batchId, shardKey).then((entity) => ({ ...shardOf(entity), etag: entity.etag })),
-      ]);
+      const [current, { shard, cached: cachedShard }] = await Promise.all([guess ?? this.getItem(batchId, index), this.readShard(batchId, shardKey)]);
       guess = undefined;
       if (!current) throw new Error(`Item ${index} of batch ${batchId} has no status row`);
       if (isFinalItemStatus(current.status)) return stripEtag(current);
@@ -258,14 +288,16 @@ export class TableStatusStore implements StatusStore {
       const sums = { ...shard.metrics };
       for (const [key, value] of Object.entries(metrics ?? {})) sums[key] = (sums[key] ?? 0) + value;
       const counts = { ...shard.counts, [outcome]: shard.counts[outcome] + 1 };
+      // Items marked running before shards counted them find 0 here: never below it.
+      const running = current.status === "running" ? Math.max(0, shard.running - 1) : shard.running;
       const transaction = new TableTransaction();
       transaction.updateEntity(toItemEntity(batchId, next), "Replace", { etag: current.etag });
-      transaction.updateEntity(toShardEntity(batchId, shardKey, counts, sums), "Replace", { etag: shard.etag });
+      transaction.updateEntity(toShardEntity(batchId, shardKey, { counts, metrics: sums, running }), "Replace", { etag: shard.etag });
       try {
         const response = await this.items.submitTransaction(transaction.actions);
         // Sub-responses come in the order of the actions: [item, shard].
         const shardEtag = response.subResponses[1]?.etag;
-        this.rememberShard(shardCacheKey, shardEtag ? { counts, metrics: sums, etag: shardEtag } : undefined);
+        this.rememberShard(shardCacheKey, shardEtag ? { counts, metrics: sums, running, etag: shardEtag } : undefined);
         return next;
       } catch (caught) {
         if (!isStatus(caught, 412) && !isStatus(caught, 409)) throw caught;
@@ -406,14 +438,15 @@ function fromItemEntity(entity: Entity): ItemRecord {
   };
 }
 
-function toShardEntity(batchId: string, rowKey: string, counts: ItemCounts, metrics: ItemMetrics): Entity {
-  const entity: Entity = { partitionKey: batchId, rowKey, ...counts };
+function toShardEntity(batchId: string, rowKey: string, { counts, metrics, running }: ShardTotals): Entity {
+  const entity: Entity = { partitionKey: batchId, rowKey, ...counts, running };
   for (const [key, value] of Object.entries(metrics)) entity[`${METRIC_COLUMN}${key}`] = value;
   return entity;
 }
 
-function shardOf(entity: Record<string, unknown>): { counts: ItemCounts; metrics: ItemMetrics } {
+function shardOf(entity: Record<string, unknown>): ShardTotals {
   return {
+    running: Number(entity.running ?? 0),
     counts: {
       succeeded: Number(entity.succeeded ?? 0),
       failed: Number(entity.failed ?? 0),

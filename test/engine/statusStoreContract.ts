@@ -147,6 +147,29 @@ export function statusStoreContract(name: string, open: () => Promise<{ store: S
       assert.equal(done.status, "succeeded");
     });
 
+    test("the summary counts items running: once under duplicate marks, off again when they settle", async () => {
+      const b = batch();
+      await store.createBatch(b);
+      await store.addItems(b.batchId, 0, Array.from({ length: 40 }, (_, i) => ({ name: `r${i}` })));
+      assert.equal((await store.getSummary(b.kind, b.batchId))?.running, 0);
+      // Items 0..19 marked three times each, side by side (16 shards: several items share one).
+      await Promise.all(Array.from({ length: 60 }, (_, n) => store.markItemRunning(b.batchId, n % 20)));
+      assert.equal((await store.getSummary(b.kind, b.batchId))?.running, 20);
+      // Settling running items, duplicates and items never marked, all at once.
+      await Promise.all([
+        ...Array.from({ length: 14 }, (_, n) => store.finishItem(b.batchId, n % 7, n % 2 ? "failed" : "succeeded")),
+        store.finishItem(b.batchId, 25, "skipped"),
+        store.finishItem(b.batchId, 26, "canceled"),
+      ]);
+      const summary = await store.getSummary(b.kind, b.batchId);
+      assert.equal(summary?.running, 13);
+      assert.equal(summary!.counts.succeeded + summary!.counts.failed, 7);
+      assert.equal((await store.markItemRunning(b.batchId, 25))?.status, "skipped");
+      assert.equal((await store.getSummary(b.kind, b.batchId))?.running, 13, "a settled item is not counted running");
+      const readCounts = await store.readCounts(b.batchId);
+      assert.deepEqual(Object.keys(readCounts).sort(), ["counts", "metrics"]);
+    });
+
     test("deleting a batch's items leaves no rows and zero counts", async () => {
       const b = batch({ status: "succeeded", completedAt: new Date(0).toISOString() });
       await store.createBatch(b);

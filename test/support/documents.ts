@@ -326,6 +326,16 @@ export async function makeScannedPdf(pages: readonly (readonly string[])[], opti
   return { bytes: await pdf.save(), pages: pages.map((lines) => [...lines]), words };
 }
 
+/** One PDF holding the pages of several, in order (e.g. a text page followed by a scanned one). */
+export async function joinPdfs(parts: readonly Uint8Array[]): Promise<Uint8Array> {
+  const joined = await PDFDocument.create();
+  for (const bytes of parts) {
+    const source = await PDFDocument.load(bytes);
+    for (const page of await joined.copyPages(source, source.getPageIndices())) joined.addPage(page);
+  }
+  return joined.save();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Text documents
 

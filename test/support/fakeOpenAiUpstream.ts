@@ -279,8 +279,15 @@ function countTokens(request: FakeRequest): number {
 function defaultAnswer(request: FakeRequest, content: string | undefined): unknown {
   const created = Math.floor(Date.now() / 1000);
   const promptTokens = Math.max(1, Math.ceil(request.promptText.length / 4));
-  const text = content ?? defaultContent(request);
-  const completionTokens = Math.max(1, Math.ceil(text.length / 4));
+  let text = content ?? defaultContent(request);
+  let completionTokens = Math.max(1, Math.ceil(text.length / 4));
+  // As the real service does: an answer longer than the request's output limit is cut off there.
+  const limit = [request.body.max_completion_tokens, request.body.max_tokens].find((v): v is number => typeof v === "number" && v > 0);
+  const cutOff = request.endpoint === "/chat/completions" && limit !== undefined && completionTokens > limit;
+  if (cutOff) {
+    text = text.slice(0, limit * 4);
+    completionTokens = limit;
+  }
   const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
   switch (request.endpoint) {
     case "/chat/completions":
@@ -289,7 +296,7 @@ function defaultAnswer(request: FakeRequest, content: string | undefined): unkno
         object: "chat.completion",
         created,
         model: request.model,
-        choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: "stop", logprobs: null }],
+        choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: cutOff ? "length" : "stop", logprobs: null }],
         usage,
       };
     case "/completions":

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { startDocbatch, type Docbatch } from "../support/docbatchHost.js";
 import { makeCorruptPdf, makeDocx, makePlainText, makeTextImage, makeTextPdf, PLAIN_STRUCTURED_TEXT } from "../support/documents.js";
@@ -140,6 +141,33 @@ describe("DocuDevs upload batches over raw HTTP", () => {
     assert.ok(fake.maxInFlight <= 2, `saw ${fake.maxInFlight} calls at once`);
   });
 
+  it("reports inProgressDocs as the documents really running, not an estimate", async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    // Only the "slow" document waits at the upstream; the others are answered at once.
+    fake.script({ answer: async (request) => (request.promptText.includes("slow") && (await held), statementsAnswer(MARKERS)(request)) });
+    const { jobGuid } = await http.create({ maxConcurrency: 3 });
+    const titles = ["Telescope fast", "Telescope slow", "Telescope fast again", "Telescope last", "Telescope final"];
+    for (const [i, title] of titles.entries()) await http.upload(jobGuid, { bytes: makePlainText({ title, sections: [] }), name: `d${i}.txt`, type: "text/plain" });
+    assert.equal((await http.status(jobGuid)).body.inProgressDocs, 0, "nothing runs before process");
+    await http.process(jobGuid, { prompt: "Extract", schema: STATEMENTS_SCHEMA });
+    // Wait until the slow document is held and its batch-mates have finished, as far as they can.
+    let job: any;
+    for (const deadline = Date.now() + 60_000; ; await sleep(100)) {
+      job = (await http.status(jobGuid)).body;
+      if (fake.inFlight === 1 && job.completedDocs >= 1 && job.inProgressDocs === fake.inFlight) break;
+      if (Date.now() > deadline) throw new Error(`never settled: ${JSON.stringify(job)}, ${fake.inFlight} upstream calls held`);
+    }
+    assert.equal(job.status, "PROCESSING");
+    // The engine runs a batch's documents in waves of maxConcurrency: the next wave waits for the
+    // held one, so an estimate of min(remaining, maxConcurrency) would say 3 here.
+    assert.equal(job.inProgressDocs, 1, "only the held document runs");
+    release();
+    const done = await http.waitUntilDone(jobGuid);
+    assert.equal(done.completedDocs, 5);
+    assert.equal(done.inProgressDocs, 0);
+  });
+
   it("answers each document's text as Markdown without an LLM call in OCR mode", async () => {
     const { jobGuid } = await http.create();
     await http.upload(jobGuid, { bytes: await makeDocx(), name: "manual.docx", type: "application/octet-stream" });
@@ -156,6 +184,33 @@ describe("DocuDevs upload batches over raw HTTP", () => {
     }
     assert.match(results[0], /^# Shipping Manual/m, "DOCX headings become Markdown headings");
     assert.equal(fake.requests.length, 0);
+  });
+});
+
+describe("DocuDevs upload batches: reading and output limits", () => {
+  it("ocr PREMIUM without Document Intelligence reads with the offline layout reader (headings as Markdown)", async () => {
+    const pdf = await makeTextPdf([{ blocks: [{ lines: ["Quarterly Ledger"], font: "Helvetica-Bold", size: 24, top: 1.2 }, { lines: ["Customer Telescope owes 13.", "Paid on time."], size: 11, top: 2 }] }]);
+    const { jobGuid } = await http.create();
+    await http.upload(jobGuid, { bytes: pdf.bytes, name: "ledger.pdf", type: "application/pdf" });
+    assert.equal((await http.process(jobGuid, { extractionMode: "OCR", ocr: "PREMIUM" })).status, 200);
+    assert.equal((await http.waitUntilDone(jobGuid)).completedDocs, 1);
+    const [markdown] = (await http.call("GET", `/job/result/${jobGuid}/json`)).body;
+    assert.match(markdown, /^# Quarterly Ledger/m, "the layout reader marks the title");
+    assert.match(markdown, /Telescope owes 13/);
+  });
+
+  it("sends max_completion_tokens 1024 by default and fails a document whose answer is cut off there, naming the setting", async () => {
+    const statements = Array.from({ length: 300 }, (_, i) => ({ date: "2024-01-31", customer: `Customer number ${i}`, total: i }));
+    fake.script({ answer: { content: JSON.stringify({ statements }) } });
+    const { jobGuid } = await http.create();
+    await http.upload(jobGuid, { bytes: makePlainText(), name: "long.txt", type: "text/plain" });
+    await http.process(jobGuid, { prompt: "Extract", schema: STATEMENTS_SCHEMA });
+    const job = await http.waitUntilDone(jobGuid);
+    assert.equal(job.failedDocs, 1);
+    assert.equal(fake.requests.length, 1, "no repair: it would be cut off at the same limit");
+    assert.equal(fake.requests[0]!.body.max_completion_tokens, 1024);
+    const [result] = (await http.call("GET", `/job/result/${jobGuid}/json`)).body;
+    assert.match(result, /^Error: long\.txt: the model's answer was cut off at its output limit of 1024 tokens; raise DOCBATCH_EXTRACTION_MAX_OUTPUT_TOKENS/);
   });
 });
 

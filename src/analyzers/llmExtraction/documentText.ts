@@ -1,7 +1,9 @@
 import type { AnalyzeResult } from "../analyzeResult.js";
+import type { Analyzer } from "../analyzer.js";
 import type { AnalyzerRegistry } from "../registry.js";
 import { AnalyzerError } from "../analyzer.js";
 
+/** DocuDevs' `ocr` levels docbatch reads with (`AUTO` is read as `DEFAULT`, `EXCEL` is refused). */
 export type OcrLevel = "NONE" | "DEFAULT" | "LOW" | "PREMIUM";
 
 export interface DocumentTextRequest {
@@ -15,18 +17,33 @@ export interface DocumentTextRequest {
   signal?: AbortSignal;
 }
 
+interface Reader {
+  analyzer: Analyzer | undefined;
+  modelId: string;
+  textLayerOnly: boolean;
+}
+
 /**
- * PREMIUM reads with layout (Document Intelligence when the app prefers the cloud, else the
- * offline layout reader); the other levels with the offline reader's read model.
+ * Where each level reads: NONE the offline reader's text layers only (a cloud service would
+ * OCR); DEFAULT/LOW the read model with OCR (the app's choice of place); PREMIUM Document
+ * Intelligence `prebuilt-layout` when a resource is configured, else the offline layout reader.
  */
-export function modelForOcr(ocr: OcrLevel): string {
-  return ocr === "PREMIUM" ? "prebuilt-layout" : "prebuilt-read";
+async function readerFor(analyzers: AnalyzerRegistry, ocr: OcrLevel): Promise<Reader> {
+  switch (ocr) {
+    case "NONE":
+      return { analyzer: await analyzers.resolve("prebuilt-read", { runsOn: "offline" }), modelId: "prebuilt-read", textLayerOnly: true };
+    case "PREMIUM": {
+      const analyzer = (await analyzers.resolve("prebuilt-layout", { runsOn: "documentIntelligence" })) ?? (await analyzers.resolve("prebuilt-layout", { runsOn: "offline" }));
+      return { analyzer, modelId: "prebuilt-layout", textLayerOnly: false };
+    }
+    default:
+      return { analyzer: await analyzers.resolve("prebuilt-read"), modelId: "prebuilt-read", textLayerOnly: false };
+  }
 }
 
 /** The document as Markdown, the text the LLM reads (or the result itself in OCR-only mode). */
 export async function readDocumentText(request: DocumentTextRequest): Promise<{ markdown: string; pageCount: number; result: AnalyzeResult }> {
-  const modelId = modelForOcr(request.ocr);
-  const analyzer = await request.analyzers.resolve(modelId);
+  const { analyzer, modelId, textLayerOnly } = await readerFor(request.analyzers, request.ocr);
   if (!analyzer) throw new AnalyzerError("ModelNotFound", `no reader serves ${modelId}`);
   const result = await analyzer.analyze({
     modelId,
@@ -34,6 +51,7 @@ export async function readDocumentText(request: DocumentTextRequest): Promise<{ 
     name: request.name,
     contentType: request.contentType,
     signal: request.signal,
+    textLayerOnly,
     options: {
       pages: request.pageRange?.length ? request.pageRange.join(",") : undefined,
       stringIndexType: "utf16CodeUnit",
@@ -42,5 +60,9 @@ export async function readDocumentText(request: DocumentTextRequest): Promise<{ 
       queryFields: [],
     },
   });
+  // Extracting from no text would only make values up.
+  if (textLayerOnly && !result.content.trim()) {
+    throw new AnalyzerError("InvalidContent", "the document has no text layer, and ocr NONE reads text layers only (scans and images are not OCR'd); use ocr DEFAULT to read it");
+  }
   return { markdown: result.content, pageCount: result.pages?.length ?? 0, result };
 }

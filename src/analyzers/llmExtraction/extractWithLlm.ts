@@ -49,7 +49,12 @@ export async function extractWithLlm(request: ExtractionRequest): Promise<Extrac
     if (response.status < 200 || response.status >= 300) {
       throw new ExtractionError(`LLM upstream answered ${response.status}: ${upstreamMessage(response.body)}`);
     }
-    const content = (response.body as { choices?: { message?: { content?: unknown } }[] })?.choices?.[0]?.message?.content;
+    const choice = (response.body as { choices?: { message?: { content?: unknown }; finish_reason?: unknown }[] })?.choices?.[0];
+    // A repair would be cut off at the same limit: say what to change instead.
+    if (choice?.finish_reason === "length") {
+      throw new ExtractionError(`the model's answer was cut off at its output limit${request.maxOutputTokens ? ` of ${request.maxOutputTokens} tokens` : ""}; raise DOCBATCH_EXTRACTION_MAX_OUTPUT_TOKENS or ask for less data`);
+    }
+    const content = choice?.message?.content;
     if (typeof content !== "string") throw new ExtractionError("LLM answer has no message content");
     let data: unknown;
     try {

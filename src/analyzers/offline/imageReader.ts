@@ -14,6 +14,8 @@ export interface ImageReadOptions {
   pages?: string;
   ocr: OcrPool;
   signal?: AbortSignal;
+  /** No OCR: each page keeps its size and holds no text (an image has no text layer). */
+  textLayerOnly?: boolean;
 }
 
 /** Images declared below this resolution are enlarged for OCR: small glyphs read poorly. */
@@ -58,6 +60,7 @@ async function ocrImage(image: Sharp, pageNumber: number, density: number | unde
     throw new AnalyzerError("InvalidContent", `Page ${pageNumber} of the image cannot be read: ${(error as Error).message}`, { cause: error });
   }
   const { width, height, channels } = pixels.info;
+  if (options.textLayerOnly) return { pageNumber, width, height, unit: "pixel", angle: 0, paragraphs: [] };
   const scale = density && density < LOW_DPI && width * height < 25_000_000 ? 2 : 1;
   let encoder = sharp(pixels.data, { raw: { width, height, channels } });
   if (scale !== 1) encoder = encoder.resize(width * scale, height * scale, { kernel: "lanczos3" });

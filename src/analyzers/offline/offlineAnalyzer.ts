@@ -97,9 +97,9 @@ async function extract(input: AnalyzeInput, context: ExtractContext): Promise<Ex
   const pages = input.options.pages;
   switch (format.kind) {
     case "pdf":
-      return readPdf(input.bytes, { pages, pdf: context.pdf, ocr: context.ocr, signal: context.signal, ocrDpi: context.ocrDpi });
+      return readPdf(input.bytes, { pages, pdf: context.pdf, ocr: context.ocr, signal: context.signal, ocrDpi: context.ocrDpi, textLayerOnly: input.textLayerOnly });
     case "image":
-      return readImage(input.bytes, format.mime, { pages, ocr: context.ocr, signal: context.signal });
+      return readImage(input.bytes, format.mime, { pages, ocr: context.ocr, signal: context.signal, textLayerOnly: input.textLayerOnly });
     case "docx":
       return onePage(await readDocx(input.bytes), pages);
     case "html":

@@ -37,14 +37,23 @@ export interface PdfPageFrame {
   unit: "inch";
 }
 
-/** One page as the worker hands it back: read from its text layer, or rendered for OCR. */
+/**
+ * One page as the worker hands it back: read from its text layer, rendered for OCR, or (when
+ * not asked to render) only its size: a page without a text layer when OCR is off.
+ */
 export type PdfPageContent =
   | { kind: "text"; page: ExtractedPage }
-  | { kind: "scan"; frame: PdfPageFrame; png: Uint8Array; dpi: number };
+  | { kind: "scan"; frame: PdfPageFrame; png: Uint8Array; dpi: number }
+  | { kind: "noText"; frame: PdfPageFrame };
+
+/** How a page without a text layer is handed back: rendered at `ocrDpi` for OCR, or (absent) not at all. */
+export interface PdfPageRequest {
+  ocrDpi?: number;
+}
 
 export interface OpenPdf {
   readonly pageCount: number;
-  readPage(pageNumber: number, ocrDpi: number): Promise<PdfPageContent>;
+  readPage(pageNumber: number, request: PdfPageRequest): Promise<PdfPageContent>;
   close(): Promise<void>;
 }
 
@@ -63,7 +72,7 @@ export async function openPdf(data: Uint8Array): Promise<OpenPdf> {
   }
   return {
     pageCount: document.numPages,
-    async readPage(pageNumber, ocrDpi) {
+    async readPage(pageNumber, request) {
       let page: PdfPage;
       try {
         page = await document.getPage(pageNumber);
@@ -71,7 +80,7 @@ export async function openPdf(data: Uint8Array): Promise<OpenPdf> {
         throw new AnalyzerError("InvalidContent", `Page ${pageNumber} of the PDF cannot be read: ${(error as Error).message}`, { cause: error });
       }
       try {
-        return await readPage(lib, page, ocrDpi);
+        return await readPage(lib, page, request);
       } finally {
         page.cleanup();
       }
@@ -80,12 +89,13 @@ export async function openPdf(data: Uint8Array): Promise<OpenPdf> {
   };
 }
 
-async function readPage(lib: Pdfjs, page: PdfPage, ocrDpi: number): Promise<PdfPageContent> {
+async function readPage(lib: Pdfjs, page: PdfPage, { ocrDpi }: PdfPageRequest): Promise<PdfPageContent> {
   const viewport = page.getViewport({ scale: 1 });
   const frame: PdfPageFrame = { pageNumber: page.pageNumber, width: viewport.width / 72, height: viewport.height / 72, unit: "inch" };
   const text = (await page.getTextContent()) as unknown as PdfTextContent;
   const layer = textLayerToParagraphs(lib, text, viewport.transform);
   if (layer) return { kind: "text", page: { ...frame, ...layer } };
+  if (ocrDpi === undefined) return { kind: "noText", frame };
   // No text layer: a scanned page, rendered here and OCR'd by the caller.
   return { kind: "scan", frame, png: await renderPage(page, ocrDpi / 72), dpi: ocrDpi };
 }

@@ -21,6 +21,8 @@ export interface PdfReadOptions {
   signal?: AbortSignal;
   /** Resolution scanned pages are rendered at for OCR (default 200). */
   ocrDpi?: number;
+  /** Text layers only: pages without one are not rendered or OCR'd and hold no text. */
+  textLayerOnly?: boolean;
 }
 
 export async function readPdf(bytes: Uint8Array, options: PdfReadOptions): Promise<ExtractedDocument> {
@@ -34,7 +36,7 @@ export async function readPdf(bytes: Uint8Array, options: PdfReadOptions): Promi
     let requested = 0;
     const requestMore = () => {
       while (requested < pageNumbers.length && ahead.length < READ_AHEAD) {
-        const content = session.readPage(pageNumbers[requested++], dpi);
+        const content = session.readPage(pageNumbers[requested++], options.textLayerOnly ? {} : { ocrDpi: dpi });
         // Awaited in turn; a failure while an earlier page is OCR'd must not go unhandled.
         content.catch(() => undefined);
         ahead.push(content);
@@ -46,6 +48,10 @@ export async function readPdf(bytes: Uint8Array, options: PdfReadOptions): Promi
       requestMore();
       if (content.kind === "text") {
         pages.push(content.page);
+        continue;
+      }
+      if (content.kind === "noText") {
+        pages.push({ ...content.frame, angle: 0, paragraphs: [] });
         continue;
       }
       options.signal?.throwIfAborted();

@@ -32,7 +32,7 @@ async function handle(request: PdfWorkerRequest): Promise<void> {
       case "page": {
         if (current?.session !== request.session) throw new Error(`No open PDF for session ${request.session}.`);
         try {
-          const content = await current.pdf.readPage(request.pageNumber, request.ocrDpi);
+          const content = await current.pdf.readPage(request.pageNumber, request.page);
           // The rendered PNG moves to the main thread without a copy.
           send({ type: "page", session: request.session, request: request.request, content }, content.kind === "scan" ? [content.png.buffer as ArrayBuffer] : []);
         } catch (error) {

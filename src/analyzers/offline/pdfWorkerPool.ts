@@ -12,7 +12,7 @@
 import { Worker } from "node:worker_threads";
 import { AnalyzerError } from "../analyzer.js";
 import { documentTimeout, SlotQueue } from "./slotQueue.js";
-import type { PdfPageContent } from "./pdfPageReader.js";
+import type { PdfPageContent, PdfPageRequest } from "./pdfPageReader.js";
 import type { PdfWorkerFailure, PdfWorkerReply, PdfWorkerRequest } from "./pdfWorkerProtocol.js";
 
 export interface PdfWorkerPoolOptions {
@@ -25,8 +25,8 @@ export interface PdfWorkerPoolOptions {
 /** One document open in one worker, from `open()` until `release()`. */
 export interface PdfSession {
   readonly pageCount: number;
-  /** The text layer of a page (1-based), or the page rendered at `ocrDpi` when it has none. */
-  readPage(pageNumber: number, ocrDpi: number): Promise<PdfPageContent>;
+  /** The text layer of a page (1-based); when it has none, the page rendered at `ocrDpi` (or only its size without one). */
+  readPage(pageNumber: number, page: PdfPageRequest): Promise<PdfPageContent>;
   /** Gives the worker back to the pool. Safe to call more than once. */
   release(): void;
 }
@@ -178,9 +178,9 @@ class WorkerSession implements PdfSession {
     if (reply.type === "opened") this.pageCount = reply.pageCount;
   }
 
-  async readPage(pageNumber: number, ocrDpi: number): Promise<PdfPageContent> {
+  async readPage(pageNumber: number, page: PdfPageRequest): Promise<PdfPageContent> {
     const request = this.nextRequest++;
-    const reply = await this.ask(request, { type: "page", session: this.id, request, pageNumber, ocrDpi });
+    const reply = await this.ask(request, { type: "page", session: this.id, request, pageNumber, page });
     if (reply.type !== "page") throw new AnalyzerError("InternalServerError", `Unexpected answer from the PDF reader: ${reply.type}`);
     return reply.content;
   }

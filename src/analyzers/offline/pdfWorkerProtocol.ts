@@ -4,12 +4,12 @@
  * answer about an earlier document is never taken for the current one.
  */
 import type { AnalyzerFailureCode } from "../analyzer.js";
-import type { PdfPageContent } from "./pdfPageReader.js";
+import type { PdfPageContent, PdfPageRequest } from "./pdfPageReader.js";
 
 export type PdfWorkerRequest =
   /** `data` is transferred: the worker owns the bytes from then on. */
   | { type: "open"; session: number; data: Uint8Array }
-  | { type: "page"; session: number; request: number; pageNumber: number; ocrDpi: number }
+  | { type: "page"; session: number; request: number; pageNumber: number; page: PdfPageRequest }
   | { type: "close"; session: number };
 
 /** An error as it crosses the thread boundary (classes do not survive structured cloning). */

@@ -15,13 +15,12 @@ export function jobStatusOf(batch: BatchRecord): JobStatus {
 }
 
 /** A ProcessingJob with every field their generated client requires. */
-export function processingJob(batch: BatchRecord, summary?: Pick<BatchSummary, "counts" | "metrics">): Record<string, unknown> {
+export function processingJob(batch: BatchRecord, summary?: Pick<BatchSummary, "counts" | "metrics" | "running">): Record<string, unknown> {
   const status = jobStatusOf(batch);
   const total = uploadSpecOf(batch).documents;
   const completed = summary?.counts.succeeded ?? 0;
   const failed = summary ? summary.counts.failed + summary.counts.skipped + summary.counts.canceled : 0;
   const maxConcurrency = batch.maxConcurrency ?? 1;
-  const remaining = Math.max(0, total - completed - failed);
   return {
     guid: batch.batchId,
     status,
@@ -29,8 +28,8 @@ export function processingJob(batch: BatchRecord, summary?: Pick<BatchSummary, "
     totalDocs: total,
     completedDocs: completed,
     failedDocs: failed,
-    // At most maxConcurrency documents run at once (the engine enforces it).
-    inProgressDocs: status === "PROCESSING" ? Math.min(remaining, maxConcurrency) : 0,
+    // Documents recorded running (kept with the counters, so a poll stays a fixed number of reads).
+    inProgressDocs: status === "PROCESSING" ? (summary?.running ?? 0) : 0,
     maxConcurrency,
     nextDocIndex: total,
     jobType: "BATCH",
