@@ -49,8 +49,11 @@ export interface BatchKind {
   /** Time limit of one item's processItem (its signal aborts then); default: the engine's. */
   readonly itemTimeoutMs?: number;
 
-  /** Items of this kind one activity may process together (small items); default 1. */
-  readonly itemsPerActivity?: number;
+  /**
+   * Items of this kind one activity may process together (small items); default 1. A function
+   * decides by the batch's item count (e.g. group only batches big enough to gain from it).
+   */
+  readonly itemsPerActivity?: number | ((itemCount: number) => number);
 
   /** Whether to record `running` when an item starts (costs a table write per item); default false. */
   readonly recordsRunning?: boolean;

@@ -1,6 +1,6 @@
 import type { BatchRecord, BatchSummary, ItemCounts, ItemMetrics, ItemOutcome, ItemRecord, ItemSeed } from "./model.js";
 import { batchMayMove, isFinalItemStatus, NO_ITEMS } from "./statusRules.js";
-import type { FinishItemOptions, ListBatchesOptions, StatusStore, StoredBatch, StoredItem } from "./statusStore.js";
+import type { FinishItemOptions, ItemFinish, ListBatchesOptions, StatusStore, StoredBatch, StoredItem } from "./statusStore.js";
 
 /**
  * A StatusStore in memory with the same guarantees as the table one (the shared contract test
@@ -137,6 +137,12 @@ export class InMemoryStatusStore implements StatusStore {
     for (const [key, value] of Object.entries(options.metrics ?? {})) totals.metrics[key] = (totals.metrics[key] ?? 0) + value;
     this.totals.set(batchId, totals);
     return copy(row.record);
+  }
+
+  async finishItems(batchId: string, finishes: readonly ItemFinish[]): Promise<ItemRecord[]> {
+    const records: ItemRecord[] = [];
+    for (const { index, outcome, ...options } of finishes) records.push(await this.finishItem(batchId, index, outcome, options));
+    return records;
   }
 
   async readCounts(batchId: string): Promise<{ counts: ItemCounts; metrics: ItemMetrics }> {

@@ -21,7 +21,7 @@ export async function prepareBatch(ref: BatchRef, deps: EngineDeps): Promise<Pre
     outcome: "ready",
     itemCount,
     itemsPerLeaf,
-    itemsPerActivity: itemsPerActivity(kind.itemsPerActivity, batch.maxConcurrency),
+    itemsPerActivity: itemsPerActivity(typeof kind.itemsPerActivity === "function" ? kind.itemsPerActivity(itemCount) : kind.itemsPerActivity, batch.maxConcurrency),
     ...(batch.maxConcurrency !== undefined ? { maxConcurrency: batch.maxConcurrency } : {}),
     finalize,
   });

@@ -5,48 +5,67 @@ import { ItemError } from "./itemError.js";
 import type { BatchRecord, EngineError, ItemStatus } from "./model.js";
 import type { ItemGroup } from "./refs.js";
 import { isFinalItemStatus } from "./statusRules.js";
-import type { StoredItem } from "./statusStore.js";
+import type { ItemFinish, StoredItem } from "./statusStore.js";
 import { scrubSecrets } from "../storage/sourceError.js";
 
 /**
- * The item activity: processes items [index, index+count) of a batch side by side and records
- * each outcome. Idempotent: a settled item is left as it is and the store counts an outcome
- * once, so redelivery gives the same statuses and counts. Item failures are recorded on the
- * item; only failures to record status throw (the orchestration retries the activity), and a
- * host shutdown, which gives the items back for another instance instead of failing them.
+ * The item activity: processes items [index, index+count) of a batch side by side, then records
+ * their outcomes together (one write for the group where the store can). Idempotent: a settled
+ * item is left as it is and the store counts an outcome once, so redelivery gives the same
+ * statuses and counts. Item failures are recorded on the item; only failures to record status
+ * throw (the orchestration retries the activity), and a host shutdown, which records what did
+ * finish and gives the rest back for another instance instead of failing them.
  */
 export async function processItems(group: ItemGroup, deps: EngineDeps): Promise<ItemStatus[]> {
   const kind = deps.kinds.require(group.kind);
   const batch = await deps.recentBatches.get(group.kind, group.batchId);
   const indexes = Array.from({ length: group.count }, (_, offset) => group.index + offset);
   if (!batch || batch.deleted) return indexes.map(() => "canceled"); // deleted or purged while queued
-  return hostShutdown.track(Promise.all(indexes.map((index) => processItem(kind, batch, index, deps))));
+  return hostShutdown.track(processGroup(kind, batch, indexes, deps));
 }
 
-async function processItem(kind: BatchKind, batch: BatchRecord, index: number, deps: EngineDeps): Promise<ItemStatus> {
+/** What processing one item came to: it had settled already, or its outcome is to be recorded. */
+type Settlement = { status: ItemStatus } | { finish: ItemFinish };
+
+async function processGroup(kind: BatchKind, batch: BatchRecord, indexes: number[], deps: EngineDeps): Promise<ItemStatus[]> {
+  const settlements = await Promise.allSettled(indexes.map((index) => processItem(kind, batch, index, deps)));
+  const finishes = settlements.flatMap((settlement) => (settlement.status === "fulfilled" && "finish" in settlement.value ? [settlement.value.finish] : []));
+  const recorded = finishes.length > 0 ? await deps.store.finishItems(batch.batchId, finishes) : [];
+  const failure = settlements.find((settlement) => settlement.status === "rejected");
+  if (failure) throw failure.reason;
+  const statusByIndex = new Map(recorded.map((record) => [record.index, record.status]));
+  return settlements.map((settlement, offset) => {
+    const value = (settlement as PromiseFulfilledResult<Settlement>).value;
+    return "status" in value ? value.status : statusByIndex.get(indexes[offset])!;
+  });
+}
+
+async function processItem(kind: BatchKind, batch: BatchRecord, index: number, deps: EngineDeps): Promise<Settlement> {
   const { store } = deps;
   if (deps.shutdown.aborted) throw new HostShutdownError();
   let item = await deps.recentItems.get(batch.batchId, index);
   if (!item) throw new Error(`Batch ${batch.batchId} has no item ${index}`);
-  if (isFinalItemStatus(item.status)) return item.status;
-  if (batch.cancelRequested) return (await store.finishItem(batch.batchId, index, "canceled", { known: item })).status;
+  if (isFinalItemStatus(item.status)) return { status: item.status };
+  if (batch.cancelRequested) return { finish: { index, outcome: "canceled", known: item } };
   if (kind.recordsRunning) item = (await store.markItemRunning(batch.batchId, index, item)) ?? item;
-  if (isFinalItemStatus(item.status)) return item.status;
+  if (isFinalItemStatus(item.status)) return { status: item.status };
 
   let outcome: { status: "succeeded" | "skipped" | "failed"; error?: EngineError; metrics?: ItemResult["metrics"] };
   try {
-    const result = await withRetries(kind, batch, item, deps);
-    outcome = result;
+    outcome = await withRetries(kind, batch, item, deps);
   } catch (error) {
     if (error instanceof HostShutdownError || deps.shutdown.aborted) throw new HostShutdownError();
     outcome = { status: "failed", error: failureOf(error) };
   }
-  const finished = await store.finishItem(batch.batchId, index, outcome.status, {
-    ...(outcome.error ? { error: outcome.error } : {}),
-    ...(outcome.metrics ? { metrics: outcome.metrics } : {}),
-    known: item,
-  });
-  return finished.status;
+  return {
+    finish: {
+      index,
+      outcome: outcome.status,
+      ...(outcome.error ? { error: outcome.error } : {}),
+      ...(outcome.metrics ? { metrics: outcome.metrics } : {}),
+      known: item,
+    },
+  };
 }
 
 /** Unknown errors (bugs, surprises) are tried this many times in all before the item fails. */

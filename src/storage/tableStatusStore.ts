@@ -1,7 +1,7 @@
 import { odata, RestError, TableClient, TableTransaction, type TableEntityResult } from "@azure/data-tables";
 import type { BatchRecord, BatchSummary, EngineError, ItemCounts, ItemMetrics, ItemOutcome, ItemRecord, ItemSeed } from "../engine/model.js";
 import { batchMayMove, isFinalItemStatus, LABEL_KEY_PATTERN, METRIC_KEY_PATTERN, NO_ITEMS } from "../engine/statusRules.js";
-import { InvalidContinuationTokenError, type FinishItemOptions, type ListBatchesOptions, type StatusStore, type StoredBatch, type StoredItem } from "../engine/statusStore.js";
+import { InvalidContinuationTokenError, type FinishItemOptions, type ItemFinish, type ListBatchesOptions, type StatusStore, type StoredBatch, type StoredItem } from "../engine/statusStore.js";
 import type { AppStorage } from "./appStorage.js";
 
 /**
@@ -51,6 +51,8 @@ export class TableStatusStore implements StatusStore {
    * a stale entry only costs a 412 and a re-read, never a wrong count.
    */
   private readonly shards = new Map<string, Shard>();
+  /** Shards this process's writes in flight use, by batch (shard number → writers). */
+  private readonly heldShards = new Map<string, Map<number, number>>();
 
   constructor(storage: AppStorage, options: TableStatusStoreOptions) {
     this.batches = storage.table(`${options.tablePrefix}Batches`);
@@ -200,7 +202,8 @@ export class TableStatusStore implements StatusStore {
       for (const [key, value] of Object.entries(shard.metrics)) metrics[key] = (metrics[key] ?? 0) + value;
       running += shard.running;
     }
-    return { counts, metrics, running };
+    // Items marked running before the shards counted them are settled below zero: never report less than none.
+    return { counts, metrics, running: Math.max(0, running) };
   }
 
   /** A counter shard, from this process's cache when it has it. */
@@ -269,43 +272,112 @@ export class TableStatusStore implements StatusStore {
   }
 
   async finishItem(batchId: string, index: number, outcome: ItemOutcome, options: FinishItemOptions = {}): Promise<ItemRecord> {
-    const shardKey = counterRowKey(index % COUNTER_SHARDS);
-    const shardCacheKey = `${batchId}/${shardKey}`;
-    const metrics = checkedMetrics(options.metrics);
-    let guess = options.known;
-    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
-      const [current, { shard, cached: cachedShard }] = await Promise.all([guess ?? this.getItem(batchId, index), this.readShard(batchId, shardKey)]);
-      guess = undefined;
-      if (!current) throw new Error(`Item ${index} of batch ${batchId} has no status row`);
-      if (isFinalItemStatus(current.status)) return stripEtag(current);
-      const next: ItemRecord = {
-        ...stripEtag(current),
-        status: outcome,
-        error: options.error,
-        metrics,
-        updatedAt: this.now().toISOString(),
-      };
-      const sums = { ...shard.metrics };
-      for (const [key, value] of Object.entries(metrics ?? {})) sums[key] = (sums[key] ?? 0) + value;
-      const counts = { ...shard.counts, [outcome]: shard.counts[outcome] + 1 };
-      // Items marked running before shards counted them find 0 here: never below it.
-      const running = current.status === "running" ? Math.max(0, shard.running - 1) : shard.running;
-      const transaction = new TableTransaction();
-      transaction.updateEntity(toItemEntity(batchId, next), "Replace", { etag: current.etag });
-      transaction.updateEntity(toShardEntity(batchId, shardKey, { counts, metrics: sums, running }), "Replace", { etag: shard.etag });
-      try {
-        const response = await this.items.submitTransaction(transaction.actions);
-        // Sub-responses come in the order of the actions: [item, shard].
-        const shardEtag = response.subResponses[1]?.etag;
-        this.rememberShard(shardCacheKey, shardEtag ? { counts, metrics: sums, running, etag: shardEtag } : undefined);
-        return next;
-      } catch (caught) {
-        if (!isStatus(caught, 412) && !isStatus(caught, 409)) throw caught;
-        this.shards.delete(shardCacheKey);
-        if (!cachedShard) await jitter(attempt);
-      }
+    const [record] = await this.finishItems(batchId, [{ index, outcome, ...options }]);
+    return record;
+  }
+
+  /**
+   * Settles items of one batch in one entity-group transaction per TRANSACTION_SIZE - 1 items:
+   * each item row (conditional on its etag) and one counter shard carrying all their counts
+   * and metric sums. Any shard will do, since a summary adds them all up; this process picks one
+   * none of its own writes holds, so its concurrent activities do not conflict on shards.
+   */
+  async finishItems(batchId: string, finishes: readonly ItemFinish[]): Promise<ItemRecord[]> {
+    const records = new Map<number, ItemRecord>();
+    for (let start = 0; start < finishes.length; start += TRANSACTION_SIZE - 1) {
+      for (const record of await this.finishTogether(batchId, finishes.slice(start, start + TRANSACTION_SIZE - 1))) records.set(record.index, record);
     }
-    throw new Error(`Item ${index} of batch ${batchId} could not be recorded: too many concurrent writers`);
+    return finishes.map((finish) => records.get(finish.index)!);
+  }
+
+  private async finishTogether(batchId: string, finishes: readonly ItemFinish[]): Promise<ItemRecord[]> {
+    const wanted = new Map(finishes.map((finish) => [finish.index, { ...finish, metrics: checkedMetrics(finish.metrics) }]));
+    const settled: ItemRecord[] = [];
+    const shardKey = this.claimShard(batchId, finishes[0].index);
+    const shardCacheKey = `${batchId}/${shardKey}`;
+    try {
+      let guesses: Map<number, StoredItem> | undefined = new Map(finishes.flatMap((finish) => (finish.known ? [[finish.index, finish.known] as const] : [])));
+      for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+        const cachedShard = this.shards.get(shardCacheKey);
+        const [current, shard] = await Promise.all([
+          this.currentItems(batchId, [...wanted.keys()], guesses),
+          cachedShard ?? this.items.getEntity<Entity>(batchId, shardKey).then((entity) => ({ ...shardOf(entity), etag: entity.etag })),
+        ]);
+        let running = shard.running;
+        guesses = undefined;
+        const transaction = new TableTransaction();
+        const next: ItemRecord[] = [];
+        const counts = { ...shard.counts };
+        const sums = { ...shard.metrics };
+        for (const [index, finish] of wanted) {
+          const item = current.get(index);
+          if (!item) throw new Error(`Item ${index} of batch ${batchId} has no status row`);
+          if (isFinalItemStatus(item.status)) {
+            settled.push(stripEtag(item));
+            wanted.delete(index);
+            continue;
+          }
+          const record: ItemRecord = { ...stripEtag(item), status: finish.outcome, error: finish.error, metrics: finish.metrics, updatedAt: this.now().toISOString() };
+          next.push(record);
+          counts[finish.outcome]++;
+          // The item may have been counted running on another shard: only the sum of shards is exact.
+          if (item.status === "running") running--;
+          for (const [key, value] of Object.entries(finish.metrics ?? {})) sums[key] = (sums[key] ?? 0) + value;
+          transaction.updateEntity(toItemEntity(batchId, record), "Replace", { etag: item.etag });
+        }
+        if (next.length === 0) return settled;
+        transaction.updateEntity(toShardEntity(batchId, shardKey, { counts, metrics: sums, running }), "Replace", { etag: shard.etag });
+        try {
+          const response = await this.items.submitTransaction(transaction.actions);
+          // Sub-responses come in the order of the actions: the items, then the shard.
+          const shardEtag = response.subResponses[next.length]?.etag;
+          this.rememberShard(shardCacheKey, shardEtag ? { counts, metrics: sums, running, etag: shardEtag } : undefined);
+          return [...settled, ...next];
+        } catch (caught) {
+          if (!isStatus(caught, 412) && !isStatus(caught, 409)) throw caught;
+          // Some row changed (another writer, a duplicate delivery): read them all again.
+          this.shards.delete(shardCacheKey);
+          if (!cachedShard) await jitter(attempt);
+        }
+      }
+    } finally {
+      this.releaseShard(batchId, shardKey);
+    }
+    throw new Error(`Items ${finishes.map((finish) => finish.index).join(", ")} of batch ${batchId} could not be recorded: too many concurrent writers`);
+  }
+
+  /** The rows of `indexes`: the callers' guesses if they gave all, else one range read (or point reads for far-apart indexes). */
+  private async currentItems(batchId: string, indexes: number[], guesses: Map<number, StoredItem> | undefined): Promise<Map<number, StoredItem>> {
+    if (guesses && indexes.every((index) => guesses.has(index))) return guesses;
+    const rows = new Map<number, StoredItem>();
+    const first = Math.min(...indexes);
+    const span = Math.max(...indexes) - first + 1;
+    if (indexes.length > 1 && span <= TRANSACTION_SIZE) {
+      const wanted = new Set(indexes);
+      for await (const row of this.listItemRange(batchId, first, span)) if (wanted.has(row.index)) rows.set(row.index, row);
+    } else {
+      for (const row of await Promise.all(indexes.map((index) => this.getItem(batchId, index)))) if (row) rows.set(row.index, row);
+    }
+    return rows;
+  }
+
+  /** A shard for a write of this process: the preferred one unless another write of ours holds it. */
+  private claimShard(batchId: string, preferred: number): string {
+    let held = this.heldShards.get(batchId);
+    if (!held) this.heldShards.set(batchId, (held = new Map()));
+    let shard = preferred % COUNTER_SHARDS;
+    for (let step = 0; step < COUNTER_SHARDS && held.has(shard); step++) shard = (shard + 1) % COUNTER_SHARDS;
+    held.set(shard, (held.get(shard) ?? 0) + 1);
+    return counterRowKey(shard);
+  }
+
+  private releaseShard(batchId: string, shardKey: string): void {
+    const held = this.heldShards.get(batchId);
+    const shard = Number(shardKey.slice(COUNTER_ROW_PREFIX.length));
+    const holders = (held?.get(shard) ?? 1) - 1;
+    if (holders > 0) held!.set(shard, holders);
+    else held?.delete(shard);
+    if (held?.size === 0) this.heldShards.delete(batchId);
   }
 
   private rememberShard(key: string, shard: Shard | undefined): void {

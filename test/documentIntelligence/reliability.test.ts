@@ -62,6 +62,20 @@ describe("reliability under injected activity faults", () => {
     await assertExactlyOnce(3, results, operation);
   });
 
+  test("in a batch big enough to analyze documents in groups, duplicated, failing and crashing group activities count every document once", async () => {
+    const { results, body } = await batchOf(120);
+    // 120 documents go 10 to an activity: 12 activities; the one from document 50 fails twice,
+    // the one from 100 crashes twice after its side effects, then every delivery runs twice.
+    const failing = docbatch.host.faults.failActivity("processItems", { times: 2, when: indexIs((i) => i === 50), message: "injected outage" });
+    const crashing = docbatch.host.faults.crashAfterActivity("processItems", { times: 2, when: indexIs((i) => i === 100) });
+    const duplicated = docbatch.host.faults.duplicateActivity("processItems", { times: Infinity });
+    const operation = (await runBatch(docbatch, MODEL, body)).final.body as any;
+    assert.equal(failing.triggered, 2);
+    assert.equal(crashing.triggered, 2);
+    assert.ok(duplicated.triggered >= 12 && duplicated.triggered < 120, `documents went in groups (${duplicated.triggered} activities duplicated)`);
+    await assertExactlyOnce(120, results, operation);
+  });
+
   test("a failing and duplicated listing still lists every document once", async () => {
     const { results, body } = await batchOf(3);
     docbatch.host.faults.failActivity("prepareBatchItems", { times: 1 });

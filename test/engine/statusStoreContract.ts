@@ -131,6 +131,33 @@ export function statusStoreContract(name: string, open: () => Promise<{ store: S
       assert.equal(again.status, "failed", "the earlier record is returned");
     });
 
+    test("items finished together count once under duplicate and overlapping deliveries, even from stale rows", async () => {
+      const b = batch();
+      await store.createBatch(b);
+      await store.addItems(b.batchId, 0, Array.from({ length: 150 }, (_, i) => ({ name: `g${i}` })));
+      // Rows read before anything settled: every delivery after the first holds stale etags.
+      const stale = new Map<number, Awaited<ReturnType<typeof store.getItem>>>();
+      for await (const item of store.listItemRange(b.batchId, 0, 150)) stale.set(item.index, item);
+      const group = (first: number, count: number) =>
+        Array.from({ length: count }, (_, offset) => {
+          const index = first + offset;
+          return index % 7 === 0
+            ? { index, outcome: "failed" as const, error: { code: "Bad", message: `bad ${index}` }, known: stale.get(index) }
+            : { index, outcome: "succeeded" as const, metrics: { tokens: 2 }, known: stale.get(index) };
+        });
+      const deliveries = [group(0, 10), group(0, 10), group(5, 10), group(10, 10), group(0, 150), group(140, 10), group(0, 10)];
+      const results = await Promise.all(deliveries.map((finishes) => store.finishItems(b.batchId, finishes)));
+      assert.deepEqual(results[0].map((r) => r.index), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], "records come back in the order asked");
+      const failed = Array.from({ length: 150 }, (_, i) => i).filter((i) => i % 7 === 0).length;
+      const summary = await store.getSummary(b.kind, b.batchId);
+      assert.deepEqual(summary?.counts, { succeeded: 150 - failed, failed, skipped: 0, canceled: 0 });
+      assert.deepEqual(summary?.metrics, { tokens: 2 * (150 - failed) });
+      for (const records of results) for (const record of records) assert.equal(record.status, record.index % 7 === 0 ? "failed" : "succeeded");
+      assert.deepEqual((await store.getItem(b.batchId, 14))?.error, { code: "Bad", message: "bad 14" });
+      const again = await store.finishItems(b.batchId, [{ index: 1, outcome: "canceled" }, { index: 7, outcome: "succeeded" }]);
+      assert.deepEqual(again.map((r) => r.status), ["succeeded", "failed"], "settled items keep their earlier record");
+    });
+
     test("running is recorded once and never over a settled item; ranges list in index order", async () => {
       const b = batch();
       await store.createBatch(b);

@@ -19,6 +19,15 @@ export interface DocumentIntelligenceKindServices extends ContainerServices {
 }
 
 /**
+ * Documents one activity analyzes in batches of at least GROUPED_FROM_DOCUMENTS: each activity
+ * costs the host a dispatch, history events and a replay of its leaf, and each recorded outcome
+ * a table transaction; for small documents that outweighs the document itself. Smaller batches
+ * keep one document per activity (a retry then repeats one document only).
+ */
+const DOCUMENTS_PER_ACTIVITY = 10;
+const GROUPED_FROM_DOCUMENTS = 100;
+
+/**
  * Document Intelligence analyzeBatch as a batch kind: items are the blobs of a container (under
  * a prefix) or the entries of a JSONL file list; processing one reads it, analyzes it with the
  * model's analyzer and writes `<resultPrefix><path>.ocr.json` into the caller's result container,
@@ -27,6 +36,7 @@ export interface DocumentIntelligenceKindServices extends ContainerServices {
 export function createDocumentIntelligenceKind(services: () => DocumentIntelligenceKindServices): BatchKind {
   return {
     name: DOCUMENT_INTELLIGENCE_KIND,
+    itemsPerActivity: (documents) => (documents >= GROUPED_FROM_DOCUMENTS ? DOCUMENTS_PER_ACTIVITY : 1),
     // Backstop only: the analyzer's own limit (DOCBATCH_ANALYZE_TIMEOUT_SECONDS) fails first, with DI's message.
     get itemTimeoutMs() {
       return services().settings.analyzeTimeoutMs + 60_000;
