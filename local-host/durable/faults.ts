@@ -1,3 +1,5 @@
+import diagnostics from "node:diagnostics_channel";
+
 /**
  * Fault injection for reliability tests: the failures Durable Functions' at-least-once delivery
  * really produces, made to happen on demand for chosen activities.
@@ -89,4 +91,28 @@ export class FaultRegistry implements FaultInjector {
     this.faults.push(fault);
     return fault;
   }
+}
+
+export interface ProcessCrashOptions {
+  /** Outgoing HTTP requests this applies to, e.g. `PUT` of a path ending in `.ocr.json`. */
+  method: string;
+  path: RegExp;
+  /** The process dies when the response to the `after`-th matching request arrives. */
+  after: number;
+}
+
+/**
+ * A real crash after a side effect: the process kills itself with SIGKILL the moment the
+ * response to the chosen request arrives, so the write it made is done but the code that sent
+ * it never learns so (an activity's result blob written, its item's status not yet recorded).
+ * Only tests arm it (see test/support/crashAfterResponse.ts, loaded with `node --import`); it
+ * watches Node's own HTTP client diagnostics channel, so no production code changes for it.
+ */
+export function crashProcessAfterResponse(options: ProcessCrashOptions): void {
+  let seen = 0;
+  diagnostics.subscribe("http.client.response.finish", (message) => {
+    const { request } = message as { request: { method: string; path: string } };
+    if (request.method !== options.method.toUpperCase() || !options.path.test(decodeURIComponent(request.path.split("?")[0]))) return;
+    if (++seen >= options.after) process.kill(process.pid, "SIGKILL");
+  });
 }

@@ -1,115 +1,122 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import DocumentIntelligence, { getLongRunningPoller, isUnexpected } from "@azure-rest/ai-document-intelligence";
-import { BlobServiceClient } from "@azure/storage-blob";
-import { AZURITE_ACCOUNT, AZURITE_KEY, freePort } from "../support/azurite.js";
-import { createContainer, listBlobNames, sasUrlFor, type Docbatch } from "../support/docbatchHost.js";
+import { getLongRunningPoller, isUnexpected } from "@azure-rest/ai-document-intelligence";
+import type { ContainerClient } from "@azure/storage-blob";
+import { freePort } from "../support/azurite.js";
+import { createContainer, listBlobNames, sasUrlFor } from "../support/docbatchHost.js";
+import { clientsOf, groupGone, LOCAL_CLI as cli, startLocal, stopLocal, type RunningLocal, type StartLocalOptions } from "../support/localProcess.js";
 
-const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../local-host/cli.js");
 const DOCUMENTS = 200;
+const here = path.dirname(fileURLToPath(import.meta.url));
+const crashHook = path.resolve(here, "../support/crashAfterResponse.js");
 
-interface RunningLocal {
-  child: ChildProcess;
-  values: Record<string, string>;
-  exited: Promise<number | null>;
-  stderr: () => string;
+interface Interruption {
+  /** Options of the first run (a fault hook that kills it). */
+  first?: StartLocalOptions;
+  /** Stops the first run once some results are written; resolves when it has exited. */
+  interrupt(local: RunningLocal): Promise<void>;
 }
 
-/** `npm run local --data dir` in its own process group, so a kill can take Azurite down with it as a crash would. */
-async function startLocal(dataDir: string, port: number): Promise<RunningLocal> {
-  const child = spawn(process.execPath, [cli, "--data", dataDir, "--port", String(port)], { stdio: ["ignore", "pipe", "pipe"], detached: true });
-  let stderr = "";
-  child.stderr!.on("data", (chunk) => (stderr += chunk));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  const values: Record<string, string> = {};
-  for await (const line of createInterface({ input: child.stdout! })) {
-    const eq = line.indexOf("=");
-    if (eq > 0) values[line.slice(0, eq)] = line.slice(eq + 1);
-    if (Object.keys(values).length === 3) break;
+/**
+ * Starts a batch of DOCUMENTS documents on `npm run local --data`, interrupts the run mid-batch,
+ * starts it again on the same folder and waits with the official client's poller: the batch must
+ * end succeeded with every document counted once and each result written once (a result blob
+ * that existed at the restart is never written again: its etag stays).
+ */
+async function survivesInterruption(interruption: Interruption): Promise<void> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "docbatch-restart-"));
+  // The same app port both times, as the client's operation-location names it.
+  const port = await freePort();
+  let local = await startLocal(dataDir, port, interruption.first);
+  try {
+    const { blobService, azurite, documentIntelligence } = clientsOf(local);
+    const documents: Record<string, string> = {};
+    for (let i = 0; i < DOCUMENTS; i++) documents[`docs/d${String(i).padStart(3, "0")}.txt`] = `Document number ${i}\n\nSome words to read.`;
+    const source = await createContainer(blobService, documents);
+    const results = await createContainer(blobService);
+    const initial = await documentIntelligence()
+      .path("/documentModels/{modelId}:analyzeBatch", "prebuilt-read")
+      .post({
+        contentType: "application/json",
+        body: { azureBlobSource: { containerUrl: await sasUrlFor(source, azurite, "rl") }, resultContainerUrl: await sasUrlFor(results, azurite) },
+      });
+    assert.ok(!isUnexpected(initial), JSON.stringify(initial.body));
+
+    await interruption.interrupt(local);
+    // Nothing is left behind: Azurite went with its parent (saving its stores, also after a
+    // SIGKILL of the app). A hard kill of Azurite itself can lose its last seconds of writes (README).
+    await groupGone(local.child.pid!);
+
+    local = await startLocal(dataDir, port);
+    const before = await etags(results);
+    assert.ok(before.size > 0 && before.size < DOCUMENTS, `interrupted mid-batch: ${before.size} of ${DOCUMENTS} results written`);
+    const poller = getLongRunningPoller(clientsOf(local).documentIntelligence(), initial, { intervalInMs: 200 });
+    const final = (await poller.pollUntilDone()) as any;
+    assert.equal(final.body.status, "succeeded", JSON.stringify(final.body).slice(0, 500));
+    assert.equal(final.body.result.succeededCount, DOCUMENTS);
+    assert.equal(final.body.result.failedCount, 0);
+    assert.equal(final.body.result.details.length, DOCUMENTS);
+    assert.equal(new Set(final.body.result.details.map((d: { sourceUrl: string }) => d.sourceUrl)).size, DOCUMENTS);
+    // Each result once: one blob per document, and none written before the restart written again.
+    const after = await etags(results);
+    assert.equal(after.size, DOCUMENTS);
+    for (const [name, etag] of before) assert.equal(after.get(name), etag, `${name} was written again after the restart`);
+  } finally {
+    await stopLocal(local);
   }
-  assert.equal(Object.keys(values).length, 3, stderr);
-  return { child, values, exited, stderr: () => stderr };
 }
 
-/** Resolves once no process of the group is left; the test's timeout fails it otherwise. */
-async function groupGone(pgid: number): Promise<void> {
+async function etags(container: ContainerClient): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  for await (const blob of container.listBlobsFlat()) found.set(blob.name, blob.properties.etag!);
+  return found;
+}
+
+/** Resolves once some (not all) results of the run's only result container are written. */
+async function someResultsWritten(local: RunningLocal): Promise<void> {
+  const { blobService } = clientsOf(local);
   for (;;) {
-    try {
-      process.kill(-pgid, 0);
-    } catch {
-      return;
+    for await (const container of blobService.listContainers()) {
+      const written = (await listBlobNames(blobService.getContainerClient(container.name))).filter((name) => name.endsWith(".ocr.json")).length;
+      if (written > 0) {
+        assert.ok(written < DOCUMENTS, "the batch finished before it could be interrupted");
+        return;
+      }
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
 for (const signal of ["SIGKILL", "SIGTERM"] as const) {
   test(`a batch of ${DOCUMENTS} documents survives ${signal} mid-batch and a restart on the same --data folder`, { timeout: 300_000 }, async () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "docbatch-restart-"));
-    // The same app port both times, as the client's operation-location names it.
-    const port = await freePort();
-    let local = await startLocal(dataDir, port);
-    try {
-      const blobEndpoint = /BlobEndpoint=([^;]+)/.exec(local.values.AZURE_STORAGE_CONNECTION_STRING)![1];
-      const blobService = new BlobServiceClient(blobEndpoint, new (await import("@azure/storage-blob")).StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY));
-      const azurite = { blobEndpoint, accountName: AZURITE_ACCOUNT, accountKey: AZURITE_KEY } as Docbatch["azurite"];
-      const documents: Record<string, string> = {};
-      for (let i = 0; i < DOCUMENTS; i++) documents[`docs/d${String(i).padStart(3, "0")}.txt`] = `Document number ${i}\n\nSome words to read.`;
-      const source = await createContainer(blobService, documents);
-      const results = await createContainer(blobService);
-      const client = () => DocumentIntelligence(local.values.DOCBATCH_URL, { key: local.values.DOCBATCH_KEY }, { allowInsecureConnection: true });
-      const initial = await client()
-        .path("/documentModels/{modelId}:analyzeBatch", "prebuilt-read")
-        .post({
-          contentType: "application/json",
-          body: { azureBlobSource: { containerUrl: await sasUrlFor(source, azurite, "rl") }, resultContainerUrl: await sasUrlFor(results, azurite) },
-        });
-      assert.ok(!isUnexpected(initial), JSON.stringify(initial.body));
-
-      // Mid-batch: some results written, not all.
-      for (;;) {
-        const written = (await listBlobNames(results)).length;
-        if (written > 0) {
-          assert.ok(written < DOCUMENTS, "the batch finished before it could be interrupted");
-          break;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      local.child.kill(signal);
-      const code = await local.exited;
-      if (signal === "SIGTERM") assert.equal(code, 0, local.stderr());
-      // Nothing is left behind: Azurite went with its parent (saving its stores, also after the
-      // SIGKILL). A hard kill of Azurite itself can lose its last seconds of writes (README).
-      await groupGone(local.child.pid!);
-
-      local = await startLocal(dataDir, port);
-      const poller = getLongRunningPoller(client(), initial, { intervalInMs: 200 });
-      const final = (await poller.pollUntilDone()) as any;
-      assert.equal(final.body.status, "succeeded", JSON.stringify(final.body).slice(0, 500));
-      assert.equal(final.body.result.succeededCount, DOCUMENTS);
-      assert.equal(final.body.result.failedCount, 0);
-      assert.equal(final.body.result.details.length, DOCUMENTS);
-      assert.equal(new Set(final.body.result.details.map((d: { sourceUrl: string }) => d.sourceUrl)).size, DOCUMENTS);
-      // Each result once: one blob per document, none overwritten with another version.
-      const names = await listBlobNames(results);
-      assert.equal(names.length, DOCUMENTS);
-      for await (const blob of results.listBlobsFlat({ includeVersions: true })) assert.ok(names.includes(blob.name));
-    } finally {
-      try {
-        process.kill(-local.child.pid!, "SIGTERM");
-      } catch {
-        // Already gone.
-      }
-      await local.exited;
-    }
+    await survivesInterruption({
+      interrupt: async (local) => {
+        await someResultsWritten(local);
+        local.child.kill(signal);
+        const exit = await local.exited;
+        // A graceful stop gives the items in flight back (not failed) and exits cleanly.
+        if (signal === "SIGTERM") assert.equal(exit.code, 0, local.stderr());
+      },
+    });
   });
 }
+
+test(`a crash inside an activity after its result is written, before its item's status is recorded: the batch of ${DOCUMENTS} finishes exactly once after a restart`, { timeout: 300_000 }, async () => {
+  await survivesInterruption({
+    // The process SIGKILLs itself the moment Azurite answers the 20th result upload.
+    first: { nodeArgs: ["--import", crashHook], env: { DOCBATCH_TEST_CRASH: "PUT \\.ocr\\.json$ 20" } },
+    interrupt: async (local) => {
+      const exit = await local.exited;
+      assert.equal(exit.signal, "SIGKILL", `the fault hook crashed the run: ${local.stderr()}`);
+    },
+  });
+});
 
 test("a second npm run local on a --data folder in use refuses with a clear message; a stale lock is taken over", { timeout: 120_000 }, async () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "docbatch-lock-"));
@@ -129,7 +136,7 @@ test("a second npm run local on a --data folder in use refuses with a clear mess
   } finally {
     first.child.kill("SIGTERM");
   }
-  assert.equal(await first.exited, 0, first.stderr());
+  assert.equal((await first.exited).code, 0, first.stderr());
   assert.ok(!fs.existsSync(path.join(dataDir, "local.lock")), "a stopped run releases its folder");
 });
 
