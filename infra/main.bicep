@@ -120,11 +120,44 @@ param llmTokensPerMinute int = 60000
 @allowed(['continue', 'expire'])
 param openAiOnExpiry string = 'continue'
 
-@description('DOCBATCH_EXTRACTION_MODEL: model or deployment the upload-batch API extracts with.')
-param extractionModel string = 'gpt-4o-mini'
+@description('DOCBATCH_EXTRACTION_MODEL: model or deployment the upload-batch API extracts with. Empty: openAiDeploymentName with openAiMode new or existing, else gpt-4o-mini.')
+param extractionModel string = ''
 
 @description('DOCBATCH_EXTRACTION_TIER_MODELS: e.g. NANO=gpt-4.1-nano,HIGH=gpt-4.1; empty: every tier uses extractionModel.')
 param extractionTierModels string = ''
+
+// ---- Azure OpenAI (the LLM upstream, created or reused) -----------------------------------
+
+@allowed(['none', 'new', 'existing'])
+@description('Azure OpenAI upstream: none (llmEndpoint decides), create a new account with a model deployment, or use an existing account and its deployment. new/existing set DOCBATCH_LLM_* from the deployment and grant the identity Cognitive Services OpenAI User.')
+param openAiMode string = 'none'
+
+@description('Resource id of the existing Azure OpenAI or AI Services account (openAiMode = existing); its deployment openAiDeploymentName must exist.')
+param existingOpenAiResourceId string = ''
+
+@description('Region of a new Azure OpenAI account; empty: same as location.')
+param openAiLocation string = ''
+
+@description('Name of the model deployment (created with openAiMode = new, read with existing): DOCBATCH_LLM_MODELS, what batch lines name as `model`.')
+param openAiDeploymentName string = 'gpt-4o-mini'
+
+@description('Model of a new deployment.')
+param openAiModelName string = 'gpt-4o-mini'
+
+@description('Model version of a new deployment.')
+param openAiModelVersion string = '2024-07-18'
+
+@allowed(['GlobalStandard', 'DataZoneStandard', 'Standard'])
+@description('Deployment type of a new deployment.')
+param openAiDeploymentSku string = 'GlobalStandard'
+
+@minValue(1)
+@description('Capacity of a new deployment in units of 1,000 tokens per minute (o1: 6,000); the RPM follows from it as Azure sets it.')
+param openAiDeploymentCapacity int = 50
+
+@minValue(0)
+@description('Requests per minute Azure gives per capacity unit; 0: by model family (6 for gpt-4o, gpt-4o-mini, gpt-35-turbo, gpt-4, text-embedding-*; 1 for newer models).')
+param openAiRequestsPerCapacityUnit int = 0
 
 // ---- Networking ---------------------------------------------------------------------------
 
@@ -253,6 +286,47 @@ module documentIntelligenceAccess 'app/documentIntelligenceAccess.bicep' = if (d
   ]
 }
 
+module openAi 'app/openAi.bicep' = if (openAiMode == 'new') {
+  name: 'openAi'
+  scope: rg
+  params: {
+    name: openAiAccountName
+    location: empty(openAiLocation) ? location : openAiLocation
+    tags: tags
+    deploymentName: openAiDeploymentName
+    modelName: openAiModelName
+    modelVersion: openAiModelVersion
+    deploymentSku: openAiDeploymentSku
+    capacity: openAiDeploymentCapacity
+  }
+}
+
+// As for Document Intelligence: the scope comes from names, never from another module's outputs.
+var useOpenAi = openAiMode != 'none'
+var openAiSubscriptionId = openAiMode == 'existing'
+  ? split(existingOpenAiResourceId, '/')[2]
+  : subscription().subscriptionId
+var openAiResourceGroupName = openAiMode == 'existing'
+  ? split(existingOpenAiResourceId, '/')[4]
+  : rg.name
+var openAiAccountName = openAiMode == 'existing'
+  ? last(split(existingOpenAiResourceId, '/'))
+  : 'oai-${resourceToken}'
+
+module openAiAccess 'app/openAiAccess.bicep' = if (useOpenAi) {
+  name: 'openAiAccess'
+  scope: resourceGroup(openAiSubscriptionId, openAiResourceGroupName)
+  params: {
+    accountName: openAiAccountName
+    deploymentName: openAiDeploymentName
+    principalId: identity.outputs.principalId
+    requestsPerCapacityUnit: openAiRequestsPerCapacityUnit
+  }
+  dependsOn: [
+    openAi
+  ]
+}
+
 module roles 'app/roles.bicep' = {
   name: 'roles'
   scope: rg
@@ -285,13 +359,15 @@ var docbatchSettings = {
   DOCUMENT_INTELLIGENCE_REQUESTS_PER_SECOND: '15'
   DOCUMENT_INTELLIGENCE_PREFER_CLOUD_READ: 'false'
 }
-// No DOCBATCH_LLM_API_KEY: an Azure OpenAI upstream is reached with the app's managed identity.
+// No DOCBATCH_LLM_API_KEY: an Azure OpenAI upstream is reached with the app's managed identity
+// (Cognitive Services OpenAI User, granted by openAiAccess). With openAiMode new or existing the
+// upstream and its limits come from the account and its deployment; otherwise from the llm* parameters.
 var llmSettings = {
-  DOCBATCH_LLM_ENDPOINT: llmEndpoint
-  DOCBATCH_LLM_MODELS: llmModels
-  DOCBATCH_LLM_REQUESTS_PER_MINUTE: string(llmRequestsPerMinute)
-  DOCBATCH_LLM_TOKENS_PER_MINUTE: string(llmTokensPerMinute)
-  DOCBATCH_EXTRACTION_MODEL: extractionModel
+  DOCBATCH_LLM_ENDPOINT: useOpenAi ? openAiAccess!.outputs.endpoint : llmEndpoint
+  DOCBATCH_LLM_MODELS: useOpenAi ? openAiDeploymentName : llmModels
+  DOCBATCH_LLM_REQUESTS_PER_MINUTE: string(useOpenAi ? openAiAccess!.outputs.requestsPerMinute : llmRequestsPerMinute)
+  DOCBATCH_LLM_TOKENS_PER_MINUTE: string(useOpenAi ? openAiAccess!.outputs.tokensPerMinute : llmTokensPerMinute)
+  DOCBATCH_EXTRACTION_MODEL: empty(extractionModel) ? (useOpenAi ? openAiDeploymentName : 'gpt-4o-mini') : extractionModel
   DOCBATCH_EXTRACTION_TIER_MODELS: extractionTierModels
   DOCBATCH_EXTRACTION_CONTEXT_TOKENS: '100000'
   DOCBATCH_EXTRACTION_MAX_OUTPUT_TOKENS: '1024'
@@ -351,3 +427,5 @@ output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.applica
 output DURABLE_BACKEND string = durableBackend
 output DURABLE_TASK_SCHEDULER_ENDPOINT string = useScheduler ? scheduler!.outputs.endpoint : ''
 output DOCUMENT_INTELLIGENCE_ENDPOINT_URL string = documentIntelligenceMode == 'none' ? '' : documentIntelligenceAccess!.outputs.endpoint
+output OPENAI_ENDPOINT_URL string = useOpenAi ? openAiAccess!.outputs.endpoint : llmEndpoint
+output OPENAI_DEPLOYMENT_NAME string = useOpenAi ? openAiDeploymentName : ''

@@ -45,6 +45,7 @@ const requiredRoles: Record<string, string> = {
   "Monitoring Metrics Publisher": "3913510d-42f4-4e42-8a64-420c390055eb",
   "Key Vault Secrets User": "4633458b-17de-408a-b874-0445c86b69e6",
   "Cognitive Services User": "a97b65f3-24c7-4388-baec-2e87135dc908",
+  "Cognitive Services OpenAI User": "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd",
   "Durable Task Data Contributor": "0ad04412-c4d5-4796-b79c-f76d14c8d402",
 };
 
