@@ -29,7 +29,7 @@ export const settingCatalogue: readonly SettingDescription[] = [
   { name: "DOCBATCH_MAX_DOCUMENTS_PER_BATCH", default: "10000", description: "Most documents one batch may hold." },
   { name: "DOCBATCH_MAX_DOCUMENT_BYTES", default: "524288000", description: "Largest document analyzed; larger ones fail with ContentTooLarge." },
   { name: "DOCBATCH_MAX_TEXT_CHARACTERS", default: "3000000", description: "Most characters of text one document may hold (a result costs about 100 bytes of memory per character); longer ones fail with ContentTooLarge." },
-  { name: "DOCBATCH_DOCUMENTS_PER_SUBORCHESTRATION", default: "100", description: "Documents per leaf sub-orchestration (one activity each); larger batches fan out through a tree of at most 100 children per orchestration." },
+  { name: "DOCBATCH_DOCUMENTS_PER_SUBORCHESTRATION", default: "100", description: "Documents per leaf sub-orchestration (each activity of a leaf handles one item, or a group of a kind's small items: 10 documents for Document Intelligence batches of 100 or more); larger batches fan out through a tree of at most 100 children per orchestration." },
   { name: "DOCBATCH_RETENTION_HOURS", default: "24", description: "How long finished batches' status is kept." },
   { name: "DOCBATCH_PURGE_SCHEDULE", default: "0 */15 * * * *", description: "NCRONTAB schedule of the purge timer." },
   { name: "DOCBATCH_TABLE_PREFIX", default: "docbatch", description: "Prefix of the status tables' names." },
