@@ -53,7 +53,8 @@ export class TimerTriggers {
     }
   }
 
-  async fire(name: string, isPastDue = false): Promise<void> {
+  /** Fires `name` now; `occurrence` is the scheduled time a schedule fires it for. */
+  async fire(name: string, { isPastDue = false, occurrence }: { isPastDue?: boolean; occurrence?: Date } = {}): Promise<void> {
     const state = this.timers.get(name.toLowerCase());
     if (!state) throw new Error(`No timer-triggered function named '${name}'.`);
     if (state.error) throw new Error(state.error);
@@ -63,7 +64,8 @@ export class TimerTriggers {
       Schedule: { AdjustForDST: true },
       ScheduleStatus: {
         Last: (state.last ?? new Date(0)).toISOString(),
-        Next: (this.nextAfter(state, now) ?? now).toISOString(),
+        // After the occurrence, not only after now: a wake-up a few ms early must not name this occurrence as the next.
+        Next: (this.nextAfter(state, occurrence && occurrence > now ? occurrence : now) ?? now).toISOString(),
         LastUpdated: now.toISOString(),
       },
       IsPastDue: isPastDue,
@@ -106,7 +108,7 @@ export class TimerTriggers {
       if (due.getTime() - Date.now() > 5) return this.armAt(state, due);
       // Late by more than a second counts as past due, as the host's schedule monitor would say.
       const pastDue = Date.now() - due.getTime() > 1000;
-      void this.fire(state.fn.name, pastDue)
+      void this.fire(state.fn.name, { isPastDue: pastDue, occurrence: due })
         .catch((error) => this.onError(state.fn.name, error))
         .finally(() => this.armNext(state, due));
     }, Math.min(Math.max(0, due.getTime() - Date.now()), 2 ** 31 - 1));
