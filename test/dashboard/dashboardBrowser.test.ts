@@ -11,7 +11,7 @@ describe("dashboard in headless Chromium", () => {
   let docbatch: Docbatch;
   let browser: Browser;
   before(async () => {
-    docbatch = await startDocbatch({ maxConcurrentActivities: 1 });
+    docbatch = await startDocbatch({ checkOpenApi: true, maxConcurrentActivities: 1 });
     browser = await chromium.launch({
       executablePath: "/usr/bin/chromium",
       args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],

@@ -9,7 +9,7 @@ const indexIs = (predicate: (index: number) => boolean) => (input: unknown) => p
 describe("reliability under injected activity faults", () => {
   let docbatch: Docbatch;
   before(async () => {
-    docbatch = await startDocbatch();
+    docbatch = await startDocbatch({ checkOpenApi: true });
   });
   afterEach(() => docbatch.host.faults.clear());
   after(async () => docbatch?.close());

@@ -16,7 +16,7 @@ describe("host shutdown with documents in flight", () => {
   let docbatch: Docbatch;
   before(async () => {
     // One OCR worker and multi-page scans: documents are still being read when the host stops.
-    docbatch = await startDocbatch({ env: { DOCBATCH_TABLE_PREFIX: TABLE_PREFIX, DOCBATCH_OCR_WORKERS: "1" } });
+    docbatch = await startDocbatch({ checkOpenApi: true, env: { DOCBATCH_TABLE_PREFIX: TABLE_PREFIX, DOCBATCH_OCR_WORKERS: "1" } });
   });
   after(async () => docbatch?.close());
 

@@ -32,6 +32,7 @@ before(async () => {
     },
   });
   docbatch = await startDocbatch({
+    checkOpenApi: true,
     env: {
       DOCBATCH_LLM_ENDPOINT: llm.baseUrl,
       DOCBATCH_LLM_API_KEY: "upstream-key",
