@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { cliEnv, emptyDataDir, runCli, startCli } from "../support/cli.js";
-import { startDocbatch, type Docbatch } from "../support/docbatchHost.js";
-import { startFakeOpenAiUpstream, type FakeOpenAiUpstream } from "../support/fakeOpenAiUpstream.js";
-import { chatLine, gate, jsonlOf, MODEL } from "../openai/batchSupport.js";
+import type { Docbatch } from "../support/docbatchHost.js";
+import type { FakeOpenAiUpstream } from "../support/fakeOpenAiUpstream.js";
+import { chatLine, gate, jsonlOf, startBatchHost } from "../openai/batchSupport.js";
 
 async function requestsFile(lines: readonly unknown[], name = "requests.jsonl"): Promise<string> {
   const file = path.join(await mkdtemp(path.join(tmpdir(), "docbatch-cli-openai-")), name);
@@ -21,11 +21,7 @@ describe("docbatch openai (the CLI as a process against the OpenAI Batch front d
   let docbatch: Docbatch;
   let env: Record<string, string>;
   before(async () => {
-    fake = await startFakeOpenAiUpstream({ models: [MODEL] });
-    docbatch = await startDocbatch({
-      checkOpenApi: true,
-      env: { DOCBATCH_LLM_ENDPOINT: fake.baseUrl, DOCBATCH_LLM_MODELS: MODEL, DOCBATCH_LLM_REQUESTS_PER_MINUTE: "60000", DOCBATCH_LLM_TOKENS_PER_MINUTE: "100000000" },
-    });
+    ({ fake, docbatch } = await startBatchHost());
     env = { ...cliEnv(docbatch), DOCBATCH_DATA: await emptyDataDir() };
   });
   after(async () => {

@@ -1,5 +1,7 @@
 import OpenAI, { toFile } from "openai";
 import type { Batch } from "openai/resources/batches";
+import { startDocbatch, type Docbatch } from "../support/docbatchHost.js";
+import { startFakeOpenAiUpstream, type FakeOpenAiUpstream } from "../support/fakeOpenAiUpstream.js";
 
 export const MODEL = "gpt-4o-mini";
 export const API_VERSION = "2024-10-21";
@@ -45,4 +47,31 @@ export function gate(): { wait: Promise<void>; open(): void } {
   let open!: () => void;
   const wait = new Promise<void>((resolve) => (open = resolve));
   return { wait, open };
+}
+
+export interface BatchHostOptions {
+  /** Models the fake upstream serves and DOCBATCH_LLM_MODELS names (default MODEL). */
+  models?: string[];
+  maxConcurrentActivities?: number;
+  env?: Record<string, string>;
+}
+
+/**
+ * A fake OpenAI upstream and docbatch in front of it, every answer checked against /openapi.json,
+ * with rate limits high enough never to pace a test.
+ */
+export async function startBatchHost(options: BatchHostOptions = {}): Promise<{ fake: FakeOpenAiUpstream; docbatch: Docbatch }> {
+  const models = options.models ?? [MODEL];
+  const fake = await startFakeOpenAiUpstream({ models });
+  try {
+    const docbatch = await startDocbatch({
+      checkOpenApi: true,
+      maxConcurrentActivities: options.maxConcurrentActivities,
+      env: { DOCBATCH_LLM_ENDPOINT: fake.baseUrl, DOCBATCH_LLM_MODELS: models.join(","), DOCBATCH_LLM_REQUESTS_PER_MINUTE: "60000", DOCBATCH_LLM_TOKENS_PER_MINUTE: "100000000", ...options.env },
+    });
+    return { fake, docbatch };
+  } catch (error) {
+    await fake.close();
+    throw error;
+  }
 }

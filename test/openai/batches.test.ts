@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import OpenAI, { AzureOpenAI } from "openai";
-import { startDocbatch, type Docbatch } from "../support/docbatchHost.js";
-import { startFakeOpenAiUpstream, type FakeOpenAiUpstream } from "../support/fakeOpenAiUpstream.js";
-import { API_VERSION, chatLine, fileLines, jsonlOf, MODEL, uploadJsonl, waitForBatch } from "./batchSupport.js";
+import type { Docbatch } from "../support/docbatchHost.js";
+import type { FakeOpenAiUpstream } from "../support/fakeOpenAiUpstream.js";
+import { API_VERSION, chatLine, fileLines, jsonlOf, MODEL, startBatchHost, uploadJsonl, waitForBatch } from "./batchSupport.js";
 
 describe("OpenAI Batch API through the official clients", () => {
   let fake: FakeOpenAiUpstream;
@@ -11,11 +11,7 @@ describe("OpenAI Batch API through the official clients", () => {
   let openai: OpenAI;
   let azure: AzureOpenAI;
   before(async () => {
-    fake = await startFakeOpenAiUpstream({ models: [MODEL, "text-embedding-3-small"] });
-    docbatch = await startDocbatch({
-      checkOpenApi: true,
-      env: { DOCBATCH_LLM_ENDPOINT: fake.baseUrl, DOCBATCH_LLM_MODELS: `${MODEL},text-embedding-3-small`, DOCBATCH_LLM_REQUESTS_PER_MINUTE: "60000", DOCBATCH_LLM_TOKENS_PER_MINUTE: "100000000", DOCBATCH_OPENAI_MAX_LINES: "50" },
-    });
+    ({ fake, docbatch } = await startBatchHost({ models: [MODEL, "text-embedding-3-small"], env: { DOCBATCH_OPENAI_MAX_LINES: "50" } }));
     openai = new OpenAI({ baseURL: `${docbatch.host.url}/v1`, apiKey: docbatch.apiKey, maxRetries: 0 });
     azure = new AzureOpenAI({ endpoint: docbatch.host.url, apiKey: docbatch.apiKey, apiVersion: API_VERSION, maxRetries: 0 });
   });

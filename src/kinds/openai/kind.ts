@@ -211,7 +211,9 @@ function resultTargets(batch: BatchRecord, spec: OpenAiBatchSpec, services: Open
   const ids = resultFileIds(batch);
   const files: Record<ResultFileKind, FileAssembler> = { output: services.openAiFiles.assembler(ids.output), error: services.openAiFiles.assembler(ids.error) };
   const createdAt = Math.floor(services.now().getTime() / 1000);
-  const expiresAt = spec.outputExpiresAfterSeconds ? spec.createdAt + spec.outputExpiresAfterSeconds : undefined;
+  // OpenAI anchors output_expires_after at the file's creation, not the batch's: a batch that runs
+  // longer than `seconds` must not end with its results already expired.
+  const expiresAt = spec.outputExpiresAfterSeconds ? createdAt + spec.outputExpiresAfterSeconds : undefined;
   const describe = (file: ResultFileKind): StoredFile => ({
     id: ids[file],
     bytes: 0,

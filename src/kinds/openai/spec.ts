@@ -30,7 +30,7 @@ export interface OpenAiBatchSpec {
   input: OpenAiBatchInput;
   output?: OpenAiBatchOutputFolder;
   metadata?: Record<string, string>;
-  /** `output_expires_after.seconds`: the output and error files expire this long after creation. */
+  /** `output_expires_after.seconds`: the output and error files expire this long after they are made (not after the batch's creation). */
   outputExpiresAfterSeconds?: number;
 }
 
