@@ -4,8 +4,14 @@
  * documents over that wall time. The orchestration's own span (instance created → completed) is
  * reported too, so the poller's granularity can be told apart from the processing itself.
  *
- * `node dist/bench/scenarios/throughput.js --documents 300 --concurrency 16`
+ * `--durable` keeps the durable engine's instances on disk as `npm run local -- --data` does, so
+ * the figure is what a restartable run costs.
+ *
+ * `node dist/bench/scenarios/throughput.js --documents 300 --concurrency 16 [--durable]`
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { createContainer, runBatch, sasUrlFor, startDocbatch } from "../../test/support/docbatchHost.js";
 import { numberArg, peakRssMb, scenarioMain } from "../lib/childScenario.js";
 import { startCpuMeter, type CpuSpent } from "../lib/cpuMeter.js";
@@ -35,8 +41,10 @@ scenarioMain(async (args): Promise<ThroughputRun> => {
   const concurrency = numberArg(args, "concurrency");
   // Experiments only (the section uses the app's default): another sub-orchestration size.
   const perPart = args.get("per-part");
+  const durableStateDir = args.get("durable") === "true" ? mkdtempSync(path.join(os.tmpdir(), "docbatch-bench-durable-")) : undefined;
   const docbatch = await startDocbatch({
     maxConcurrentActivities: concurrency,
+    durableStateDir,
     env: {
       // Scale runs (e.g. --documents 100000) go past the default limit of 10,000 a batch.
       DOCBATCH_MAX_DOCUMENTS_PER_BATCH: String(Math.max(documents, 10_000)),
@@ -77,5 +85,6 @@ scenarioMain(async (args): Promise<ThroughputRun> => {
     };
   } finally {
     await docbatch.close();
+    if (durableStateDir) rmSync(durableStateDir, { recursive: true, force: true });
   }
 });

@@ -35,8 +35,13 @@ export async function runOpenAiBatchBenchmark({ quick }: { quick: boolean }): Pr
   }
 
   const lines = quick ? 10_000 : 100_000;
-  process.stderr.write(`  openaiBatch: validating ${lines} lines (~${lines / 1000} MB) and running them...\n`);
-  const validation = await runScenario<ValidationRun>("scenarios/openaiValidation", { lines, "line-bytes": 1000, run: true }, { timeoutMs: 40 * 60_000 });
+  process.stderr.write(`  openaiBatch: validating ${lines} lines (~${lines / 1000} MB)...\n`);
+  const validation = await runScenario<ValidationRun>("scenarios/openaiValidation", { lines, "line-bytes": 1000 }, { timeoutMs: 20 * 60_000 });
+  // A big file run through: Azurite's in-memory table store slows as it fills (it, not the app, sits at 100 % CPU),
+  // so the run is sized to finish on this machine; the validation above is the 100,000-line figure.
+  const runLines = quick ? 5_000 : 20_000;
+  process.stderr.write(`  openaiBatch: running a ${runLines}-line file as a batch...\n`);
+  const bigRun = await runScenario<ValidationRun>("scenarios/openaiValidation", { lines: runLines, "line-bytes": 1000, run: true }, { timeoutMs: 40 * 60_000 });
 
   const shareMet = (rate.shareOfLimit ?? 0) >= UPSTREAM_SHARE_TARGET && rate.failedFor429 === 0 && rate.completed === rate.lines;
   const validationMet = validation.peakRssMbAfterValidation <= VALIDATION_RSS_TARGET_MB && validation.ratio <= VALIDATION_RATIO_TARGET;
@@ -71,20 +76,20 @@ export async function runOpenAiBatchBenchmark({ quick }: { quick: boolean }): Pr
         headers: ["upstream latency ms", "docbatch lines/s", "bare lines/s", "ratio", "most in flight (docbatch)"],
         rows: overhead.map((row) => [row.latencyMs, row.ours.linesPerSecond, row.bare.linesPerSecond, row.ratio, row.ours.maxInFlight]),
       },
-      ...(validation.run
+      ...(bigRun.run
         ? [
             {
-              title: `The ${validation.lines}-line file run as a batch against an unthrottled upstream (0 ms)`,
+              title: `A ${bigRun.lines}-line file (${bigRun.fileMb.toFixed(0)} MB) run as a batch against an unthrottled upstream (0 ms)`,
               headers: ["figure", "value"],
               rows: [
-                ["status", validation.run.status],
-                ["completed / failed", `${validation.run.completed} / ${validation.run.failed}`],
-                ["validating s (validation + recording every line)", validation.run.validatingSeconds],
-                ["processing s", validation.run.processingSeconds],
-                ["lines/s", validation.run.linesPerSecond],
-                ["finalizing s (assembling the output file)", validation.run.finalizingSeconds],
-                ["output MB", validation.run.outputMb],
-                ["peak RSS MB", validation.run.peakRssMb],
+                ["status", bigRun.run.status],
+                ["completed / failed", `${bigRun.run.completed} / ${bigRun.run.failed}`],
+                ["validating s (validation + recording every line)", bigRun.run.validatingSeconds],
+                ["processing s", bigRun.run.processingSeconds],
+                ["lines/s", bigRun.run.linesPerSecond],
+                ["finalizing s (assembling the output file)", bigRun.run.finalizingSeconds],
+                ["output MB", bigRun.run.outputMb],
+                ["peak RSS MB", bigRun.run.peakRssMb],
               ],
             },
           ]
@@ -94,8 +99,9 @@ export async function runOpenAiBatchBenchmark({ quick }: { quick: boolean }): Pr
       `Upstream share: ${shareMet ? "met" : "MISSED"}; validation: ${validationMet ? "met" : "MISSED"}; overhead (at ${overhead[0]!.latencyMs} ms, an LLM-like latency): ${overheadMet ? "met" : "MISSED"}.`,
       "The share counts the requests the upstream answered 200 over the span from its first to its last request, against R per minute of that span.",
       `docbatch runs ${LINES_IN_FLIGHT} lines at once (16 activities × 8 lines); the bare script keeps the same number of requests in flight with p-limit. At shorter latencies the per-line storage work (item row, result record, outcome) weighs more: the second row shows it.`,
+      "The big-file run is Azurite-bound: its in-memory table store slows as it fills (at 100,000 lines Azurite sat at 100 % CPU while the app idled at ~2 %), so lines/s falls with the file's size on the test storage; Azure Table Storage partitions scale out instead.",
       "Peak RSS of validation is read in the app's own process (the local host with the whole app loaded) before the bare script runs in it.",
     ],
-    data: { rate, overhead, validation },
+    data: { rate, overhead, validation, bigRun },
   };
 }

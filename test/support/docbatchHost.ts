@@ -36,6 +36,8 @@ export interface StartDocbatchOptions {
    * (`host.url` and the links the app answers with point at the proxy); close() fails on a mismatch.
    */
   checkOpenApi?: boolean;
+  /** The durable engine keeps its instances in this folder, as `npm run local -- --data` does (default: in memory). */
+  durableStateDir?: string;
 }
 
 /** docbatch itself, run through the local host against Azurite, with the official DI client pointed at it. */
@@ -46,6 +48,7 @@ export async function startDocbatch(options: StartDocbatchOptions = {}): Promise
   const appHost = await startLocalHost({
     entry: APP_ENTRY,
     maxConcurrentActivities: options.maxConcurrentActivities,
+    durableStateDir: options.durableStateDir,
     env: {
       AzureWebJobsStorage: azurite.connectionString,
       DOCBATCH_API_KEYS: `${apiKey},rotated-${apiKey}`,
