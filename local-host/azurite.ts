@@ -92,8 +92,10 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<R
   if (options.location) fs.mkdirSync(options.location, { recursive: true });
   const logFd = logFile ? fs.openSync(logFile, "a") : undefined;
   // Azurite dies with its parent, also when the parent crashes: the IPC channel closes with the
-  // parent, and Azurite then stops the way SIGTERM stops it, saving its stores first.
-  const withParent = `data:text/javascript,${encodeURIComponent("process.on('disconnect',()=>process.kill(process.pid,'SIGTERM'))")}`;
+  // parent, and Azurite then stops the way SIGTERM stops it, saving its stores first. The channel
+  // is unref'd there too, or it would keep Azurite alive after its servers closed on SIGTERM
+  // (a stop then waited out the SIGKILL fallback: 5 s).
+  const withParent = `data:text/javascript,${encodeURIComponent("process.channel?.unref();process.on('disconnect',()=>process.kill(process.pid,'SIGTERM'))")}`;
   const child = spawn(process.execPath, ["--import", withParent, ...args], {
     stdio: logFd === undefined ? ["ignore", "pipe", "pipe", "ipc"] : ["ignore", logFd, logFd, "ipc"],
   });
