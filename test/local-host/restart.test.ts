@@ -147,7 +147,13 @@ test("SIGTERM and SIGINT to `npm run local` stop the app and Azurite: no process
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "docbatch-signal-"));
-    const npm = spawn("npm", ["run", "local", "--", "--data", dataDir], { cwd: root, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const npm = spawn("npm", ["run", "local", "--", "--data", dataDir], {
+      cwd: root,
+      // npm test built dist/ already; a rebuild here would rewrite files other tests are loading.
+      env: { ...process.env, DOCBATCH_SKIP_BUILD: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
     let stderr = "";
     npm.stderr!.on("data", (chunk) => (stderr += chunk));
     const exited = new Promise<number | null>((resolve) => npm.on("exit", (code) => resolve(code)));
@@ -156,13 +162,13 @@ test("SIGTERM and SIGINT to `npm run local` stop the app and Azurite: no process
       printed += `${line}\n`;
       if (line.startsWith("AZURE_STORAGE_CONNECTION_STRING=")) break;
     }
-    assert.match(printed, /DOCBATCH_URL=http/, stderr);
+    assert.match(printed, /DOCBATCH_URL=http/, `${signal}: npm run local did not print its endpoints; stderr: ${stderr}`);
     const lockOwner = Number(fs.readFileSync(path.join(dataDir, "local.lock"), "utf8"));
     npm.kill(signal);
     await exited;
     // Every process npm started (the host, Azurite) is in npm's group; all of them are gone.
     await groupGone(npm.pid!);
     assert.throws(() => process.kill(lockOwner, 0), "the local host process is gone");
-    assert.ok(!fs.existsSync(path.join(dataDir, "local.lock")), `${signal}: the host stopped cleanly and released its folder`);
+    assert.ok(!fs.existsSync(path.join(dataDir, "local.lock")), `${signal}: the host stopped cleanly and released its folder; stderr: ${stderr}`);
   }
 });

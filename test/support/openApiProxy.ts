@@ -27,7 +27,9 @@ export async function startOpenApiProxy(): Promise<OpenApiProxy> {
   const problems: string[] = [];
   let checked = 0;
   const pending = new Set<Promise<void>>();
-  const agent = new http.Agent({ keepAlive: true });
+  // A fresh connection per request: a pooled one can be closed by the app's keep-alive timeout
+  // just as it is reused, and a streamed upload cannot be replayed (CI saw "socket hang up").
+  const agent = new http.Agent({ keepAlive: false });
 
   const validator = async (target: string) => {
     validate ??= openApiValidator(await (await fetch(`${target}/openapi.json`)).json());
