@@ -32,60 +32,80 @@ try {
   process.exit(2);
 }
 
-// With --data the ports stay the same across restarts: stored batches hold SAS URLs naming them.
-const portsFile = dataDir && path.join(dataDir, "azurite-ports.json");
-const savedPorts = portsFile && fs.existsSync(portsFile) ? (JSON.parse(fs.readFileSync(portsFile, "utf8")) as { blob: number; queue: number; table: number }) : undefined;
-const azurite = await startAzurite({ location: dataDir ? path.join(dataDir, "azurite") : undefined, ports: savedPorts });
-if (portsFile && !savedPorts) fs.writeFileSync(portsFile, JSON.stringify(azurite.ports ?? {}));
-const secrets = localSecrets(process.env, dataDir);
-const env: Record<string, string> = {
-  AzureWebJobsStorage: azurite.connectionString,
-  DOCBATCH_API_KEYS: secrets.DOCBATCH_API_KEYS,
-  DOCBATCH_ENCRYPTION_KEY: secrets.DOCBATCH_ENCRYPTION_KEY,
-  DOCBATCH_ALLOW_LOOPBACK_HTTP: "true",
-  // Local convenience: the Azurite account's containers without a SAS (its internal ones stay refused).
-  DOCBATCH_ALLOWED_STORAGE_ACCOUNTS: process.env.DOCBATCH_ALLOWED_STORAGE_ACCOUNTS ?? azurite.accountName,
-  DOCBATCH_TASK_HUB: process.env.DOCBATCH_TASK_HUB || "docbatch",
-};
+// Handlers from the start: a signal during startup (Azurite or the app still coming up) waits for
+// it to finish, then stops cleanly and releases the folder, instead of the default action killing
+// the process with the lock and endpoints file left behind.
+let stopping = false;
+let endpointsDir: string | undefined;
+process.on("SIGINT", () => void stop());
+process.on("SIGTERM", () => void stop());
 
-let host: Awaited<ReturnType<typeof startLocalHost>>;
-try {
-  host = await startLocalHost({
-    entry,
-    env,
-    port: values.port ? Number(values.port) : undefined,
-    runTimerSchedules: true,
-    durableStateDir: dataDir ? path.join(dataDir, "durable") : undefined,
-    log: (entry: LogEntry) => {
-      if (["debug", "trace"].includes(entry.level) || (entry.category === "system" && entry.level === "information")) return;
-      process.stderr.write(`${entry.functionName ? `[${entry.functionName}] ` : ""}${entry.message}\n`);
-    },
-  });
-} catch (error) {
-  await azurite.stop();
-  lock?.release();
-  throw error;
+const started = startAll();
+started.then(announce, () => undefined);
+
+async function startAll() {
+  // With --data the ports stay the same across restarts: stored batches hold SAS URLs naming them.
+  const portsFile = dataDir && path.join(dataDir, "azurite-ports.json");
+  const savedPorts = portsFile && fs.existsSync(portsFile) ? (JSON.parse(fs.readFileSync(portsFile, "utf8")) as { blob: number; queue: number; table: number }) : undefined;
+  const azurite = await startAzurite({ location: dataDir ? path.join(dataDir, "azurite") : undefined, ports: savedPorts });
+  if (portsFile && !savedPorts) fs.writeFileSync(portsFile, JSON.stringify(azurite.ports ?? {}));
+  const secrets = localSecrets(process.env, dataDir);
+  const env: Record<string, string> = {
+    AzureWebJobsStorage: azurite.connectionString,
+    DOCBATCH_API_KEYS: secrets.DOCBATCH_API_KEYS,
+    DOCBATCH_ENCRYPTION_KEY: secrets.DOCBATCH_ENCRYPTION_KEY,
+    DOCBATCH_ALLOW_LOOPBACK_HTTP: "true",
+    // Local convenience: the Azurite account's containers without a SAS (its internal ones stay refused).
+    DOCBATCH_ALLOWED_STORAGE_ACCOUNTS: process.env.DOCBATCH_ALLOWED_STORAGE_ACCOUNTS ?? azurite.accountName,
+    DOCBATCH_TASK_HUB: process.env.DOCBATCH_TASK_HUB || "docbatch",
+  };
+  try {
+    const host = await startLocalHost({
+      entry,
+      env,
+      port: values.port ? Number(values.port) : undefined,
+      runTimerSchedules: true,
+      durableStateDir: dataDir ? path.join(dataDir, "durable") : undefined,
+      log: (entry: LogEntry) => {
+        if (["debug", "trace"].includes(entry.level) || (entry.category === "system" && entry.level === "information")) return;
+        process.stderr.write(`${entry.functionName ? `[${entry.functionName}] ` : ""}${entry.message}\n`);
+      },
+    });
+    return { azurite, host, secrets };
+  } catch (error) {
+    await azurite.stop();
+    throw error;
+  }
 }
 
-const endpoints = {
-  DOCBATCH_URL: host.url,
-  DOCBATCH_KEY: secrets.DOCBATCH_API_KEYS.split(",")[0].trim(),
-  AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
-};
-// For `npx docbatch` in another terminal; written before the lines are printed, so whoever reads them finds it (cli/connection.ts reads it).
-const endpointsDir = dataDir ?? DEFAULT_LOCAL_DATA_DIR;
-writeEndpointsFile(endpointsDir, endpoints);
-process.stdout.write(Object.entries(endpoints).map(([name, value]) => `${name}=${value}\n`).join(""));
+function announce({ azurite, host, secrets }: Awaited<typeof started>): void {
+  if (stopping) return;
+  const endpoints = {
+    DOCBATCH_URL: host.url,
+    DOCBATCH_KEY: secrets.DOCBATCH_API_KEYS.split(",")[0].trim(),
+    AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
+  };
+  // For `npx docbatch` in another terminal; written before the lines are printed, so whoever reads them finds it (cli/connection.ts reads it).
+  endpointsDir = dataDir ?? DEFAULT_LOCAL_DATA_DIR;
+  writeEndpointsFile(endpointsDir, endpoints);
+  process.stdout.write(Object.entries(endpoints).map(([name, value]) => `${name}=${value}\n`).join(""));
+}
 
-let stopping = false;
 async function stop(): Promise<void> {
   if (stopping) return;
   stopping = true;
-  removeEndpointsFile(endpointsDir);
-  await host.close();
-  await azurite.stop();
+  const running = await started.catch(() => undefined);
+  if (endpointsDir) removeEndpointsFile(endpointsDir);
+  await running?.host.close();
+  await running?.azurite.stop();
   lock?.release();
   process.exit(0);
 }
-process.on("SIGINT", () => void stop());
-process.on("SIGTERM", () => void stop());
+
+// A startup failure: say why, release the folder, exit non-zero (after a stop, stop() exits).
+started.catch((error: unknown) => {
+  if (stopping) return;
+  lock?.release();
+  process.stderr.write(`npm run local could not start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

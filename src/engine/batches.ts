@@ -1,6 +1,7 @@
 import type { BatchRef } from "./refs.js";
 import { newBatchId } from "./batchIds.js";
 import type { BatchRecord, BatchSummary } from "./model.js";
+import type { RecentBatches } from "./recentBatches.js";
 import { isFinalBatchStatus } from "./statusRules.js";
 import type { ListBatchesOptions, StatusStore } from "./statusStore.js";
 
@@ -29,7 +30,15 @@ export type DeleteOutcome = "canceled" | "deleted" | "notFound";
  * know nothing of any wire format; a front door maps statuses and errors to its own.
  */
 export class Batches {
-  constructor(private readonly deps: { store: StatusStore; runner: BatchRunner; now(): Date }) {}
+  constructor(
+    private readonly deps: {
+      store: StatusStore;
+      runner: BatchRunner;
+      now(): Date;
+      /** This instance's cache of batch rows for item activities: a cancel or delete clears its entry, so they see it at once. */
+      recentBatches?: Pick<RecentBatches, "forget">;
+    },
+  ) {}
 
   async create(options: CreateBatchOptions): Promise<BatchRecord> {
     const now = this.deps.now().toISOString();
@@ -93,6 +102,7 @@ export class Batches {
       if (neverStarted(current)) return { cancelRequested: true, milestones, status: "canceled", completedAt: now };
       return { cancelRequested: true, milestones };
     });
+    this.deps.recentBatches?.forget(kind, batchId);
     return batch?.deleted ? undefined : batch;
   }
 
@@ -111,6 +121,7 @@ export class Batches {
       if (neverStarted(batch)) return { cancelRequested: true, milestones, status: "canceled", completedAt: now };
       return { cancelRequested: true, milestones };
     });
+    this.deps.recentBatches?.forget(kind, batchId);
     return outcome;
   }
 

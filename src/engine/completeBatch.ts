@@ -34,8 +34,11 @@ export async function completeBatch(input: CompleteBatchInput, deps: EngineDeps)
   });
 }
 
-/** After a leaf gave up on some items (status could not be recorded even after retries), records them as failed so the batch can finish. */
-export async function failUnfinishedItems(input: FailUnfinishedInput, deps: EngineDeps): Promise<number> {
+/**
+ * After a leaf gave up on some items (status could not be recorded even after retries), or a
+ * batch was stranded for good (strandedBatches.ts), records them as failed so the batch can finish.
+ */
+export async function failUnfinishedItems(input: FailUnfinishedInput, deps: Pick<EngineDeps, "store">): Promise<number> {
   let failed = 0;
   for await (const item of deps.store.listItemRange(input.batchId, input.first, input.count)) {
     if (isFinalItemStatus(item.status)) continue;

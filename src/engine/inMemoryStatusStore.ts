@@ -1,5 +1,5 @@
 import type { BatchRecord, BatchSummary, ItemCounts, ItemMetrics, ItemOutcome, ItemRecord, ItemSeed } from "./model.js";
-import { batchMayMove, isFinalItemStatus, NO_ITEMS } from "./statusRules.js";
+import { batchMayMove, isFinalBatchStatus, isFinalItemStatus, NO_ITEMS } from "./statusRules.js";
 import type { FinishItemOptions, ItemFinish, ListBatchesOptions, StatusStore, StoredBatch, StoredItem } from "./statusStore.js";
 
 /**
@@ -72,6 +72,13 @@ export class InMemoryStatusStore implements StatusStore {
       .map((row) => row.record)
       .filter((batch) => batch.deleted || (batch.completedAt !== undefined && new Date(batch.completedAt) < cutoff));
     for (const batch of due) yield copy(batch);
+  }
+
+  async *listQuietUnfinishedBatches(updatedBefore: Date): AsyncIterable<BatchRecord> {
+    const quiet = [...this.batches.values()]
+      .map((row) => row.record)
+      .filter((batch) => (batch.startedAt !== undefined || batch.status !== "notStarted") && !batch.deleted && !isFinalBatchStatus(batch.status) && new Date(batch.updatedAt) < updatedBefore);
+    for (const batch of quiet) yield copy(batch);
   }
 
   async addItems(batchId: string, firstIndex: number, seeds: readonly ItemSeed[]): Promise<void> {

@@ -86,6 +86,8 @@ export interface BatchMilestones {
   processingAt?: string;
   finalizingAt?: string;
   cancelRequestedAt?: string;
+  /** When the stranded-batch sweep started the batch's orchestration again (src/engine/strandedBatches.ts). */
+  restartedAt?: string;
 }
 
 export interface ItemRecord {

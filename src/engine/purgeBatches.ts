@@ -1,8 +1,7 @@
 import type { KindRegistry } from "./kindRegistry.js";
 import type { BatchRecord } from "./model.js";
 import type { StatusStore } from "./statusStore.js";
-import { allRanges } from "../orchestration/documentRanges.js";
-import { batchInstanceId, rangeInstanceId } from "../orchestration/instanceIds.js";
+import { batchInstanceIds } from "../orchestration/instanceIds.js";
 
 export interface PurgeDependencies {
   store: StatusStore;
@@ -45,7 +44,7 @@ export async function purgeExpiredBatches(deps: PurgeDependencies): Promise<Purg
       await deps.store.updateBatch(batch.kind, batch.batchId, () => ({ archivedTotals: totals }));
     }
     report.itemRows += await deps.store.deleteItems(batch.batchId);
-    for (const instanceId of instanceIdsOf(batch)) {
+    for (const instanceId of batchInstanceIds(batch)) {
       await deps.purgeInstance(instanceId);
       report.instances++;
     }
@@ -58,12 +57,4 @@ export async function purgeExpiredBatches(deps: PurgeDependencies): Promise<Purg
   }
   deps.log?.(`Purged ${report.batches} batches (${report.kept} more kept listable), ${report.itemRows} item rows, ${report.instances} orchestration instances`);
   return report;
-}
-
-function instanceIdsOf(batch: BatchRecord): string[] {
-  const ids = [batchInstanceId(batch.batchId)];
-  if (batch.itemCount && batch.itemsPerLeaf) {
-    for (const range of allRanges({ first: 0, count: batch.itemCount }, batch.itemsPerLeaf)) ids.push(rangeInstanceId(batch.batchId, range));
-  }
-  return ids;
 }

@@ -3,8 +3,8 @@ import type { StatusStore } from "./statusStore.js";
 
 /**
  * Batch rows read by item activities, kept for a moment: every item of a batch needs the same
- * row, and re-reading it for each one is a table request per item. A cancel is still seen
- * within `maxAgeMs`.
+ * row, and re-reading it for each one is a table request per item. A cancel made through this
+ * instance is seen by its next activity (`forget`); one made through another within `maxAgeMs`.
  */
 export class RecentBatches {
   private readonly entries = new Map<string, { batch: Promise<BatchRecord | undefined>; readAt: number }>();
@@ -25,5 +25,10 @@ export class RecentBatches {
     batch.catch(() => this.entries.delete(key));
     while (this.entries.size > this.options.maxEntries) this.entries.delete(this.entries.keys().next().value!);
     return batch;
+  }
+
+  /** Drops the row kept for a batch, so the next read sees a change just written (a cancel, a delete). */
+  forget(kind: string, batchId: string): void {
+    this.entries.delete(`${kind}/${batchId}`);
   }
 }

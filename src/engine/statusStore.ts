@@ -38,6 +38,12 @@ export interface StatusStore {
   listBatchesToPurge(cutoff: Date): AsyncIterable<BatchRecord>;
 
   /**
+   * Every batch, any kind, that was started, is neither final nor deleted, and whose row last
+   * changed before `updatedBefore`: the ones the stranded-batch sweep checks an orchestration for.
+   */
+  listQuietUnfinishedBatches(updatedBefore: Date): AsyncIterable<BatchRecord>;
+
+  /**
    * Records listed items from `firstIndex` on, as `notStarted`, with zeroed counters the first
    * time. Idempotent: a re-run of prepare rewrites the same rows; rows already settled are not
    * reset (prepare never re-lists past a settled item in practice).

@@ -2,23 +2,33 @@ import { app, type InvocationContext, type Timer } from "@azure/functions";
 import * as df from "durable-functions";
 import { readSettings } from "../config/settings.js";
 import { purgeExpiredBatches } from "../engine/purgeBatches.js";
+import { recoverStrandedBatches } from "../engine/strandedBatches.js";
 import { legacyBatchRows } from "../kinds/documentIntelligence/legacyBatches.js";
 import { getAppServices } from "../services/appServices.js";
+import { durableBatchRunner, durableInstances } from "./batchRunner.js";
 
 app.timer("purgeExpiredBatches", {
   schedule: readSettings().purgeSchedule,
   extraInputs: [df.input.durableClient()],
   handler: async (_timer: Timer, context: InvocationContext) => {
     const services = getAppServices();
-    const client = df.getClient(context);
+    const instances = durableInstances(context);
     // Rows from before the engine are moved first, so they expire like any other.
     await legacyBatchRows(services.workStore).migrateAll();
+    // Before the purge: a stranded batch failed here is purged when its retention has passed.
+    await recoverStrandedBatches({
+      store: services.workStore,
+      runner: durableBatchRunner(context),
+      instanceState: instances.state,
+      purgeInstance: instances.purge,
+      now: services.now,
+      quietMinutes: services.settings.strandedAfterMinutes,
+      log: (message) => context.log(message),
+    });
     await purgeExpiredBatches({
       store: services.workStore,
       kinds: services.kinds,
-      purgeInstance: async (instanceId) => {
-        await client.purgeInstanceHistory(instanceId);
-      },
+      purgeInstance: instances.purge,
       now: services.now,
       retentionHours: services.settings.retentionHours,
       log: (message) => context.log(message),

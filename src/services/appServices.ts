@@ -90,7 +90,7 @@ export function createAppServices(env: NodeJS.ProcessEnv = process.env): AppServ
     openAiWork: new OpenAiBatchWork(storage, { prefix: settings.tablePrefix }),
     llm: () => sharedLlmUpstream(settings),
     now,
-    batches: (runner) => new Batches({ store, runner, now }),
+    batches: (runner) => new Batches({ store, runner, now, recentBatches: engine.recentBatches }),
   };
   return built;
 }

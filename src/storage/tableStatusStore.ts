@@ -1,5 +1,5 @@
 import { odata, RestError, TableClient, TableTransaction, type TableEntityResult } from "@azure/data-tables";
-import type { BatchRecord, BatchSummary, EngineError, ItemCounts, ItemMetrics, ItemOutcome, ItemRecord, ItemSeed } from "../engine/model.js";
+import { FINAL_BATCH_STATUSES, type BatchRecord, type BatchSummary, type EngineError, type ItemCounts, type ItemMetrics, type ItemOutcome, type ItemRecord, type ItemSeed } from "../engine/model.js";
 import { batchMayMove, isFinalItemStatus, LABEL_KEY_PATTERN, METRIC_KEY_PATTERN, NO_ITEMS } from "../engine/statusRules.js";
 import { InvalidContinuationTokenError, type FinishItemOptions, type ItemFinish, type ListBatchesOptions, type StatusStore, type StoredBatch, type StoredItem } from "../engine/statusStore.js";
 import type { AppStorage } from "./appStorage.js";
@@ -144,6 +144,20 @@ export class TableStatusStore implements StatusStore {
     });
     // Rows without `kind` are in an older layout; their own reader migrates them first.
     for await (const entity of entities) if (typeof entity.kind === "string") yield fromBatchEntity(entity);
+  }
+
+  async *listQuietUnfinishedBatches(updatedBefore: Date): AsyncIterable<BatchRecord> {
+    await this.ensureTables();
+    // updatedAt is an ISO 8601 string column, so its order is the string order.
+    const notFinal = [...FINAL_BATCH_STATUSES].map((status) => odata`status ne ${status}`).join(" and ");
+    const entities = this.batches.listEntities<Entity>({
+      queryOptions: { filter: `${odata`deleted eq ${false} and updatedAt lt ${updatedBefore.toISOString()}`} and ${notFinal}` },
+    });
+    // Table queries cannot ask for a column to be present: started is checked here (rows from
+    // before startedAt was kept have none, but a status past notStarted).
+    for await (const entity of entities) {
+      if (typeof entity.kind === "string" && (typeof entity.startedAt === "string" || entity.status !== "notStarted")) yield fromBatchEntity(entity);
+    }
   }
 
   async addItems(batchId: string, firstIndex: number, items: readonly ItemSeed[]): Promise<void> {

@@ -5,7 +5,7 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { cliEnv, emptyDataDir, runCli, startCli } from "../support/cli.js";
 import { startDocbatch, type Docbatch } from "../support/docbatchHost.js";
-import { startFakeDocumentIntelligence, type FakeDocumentIntelligence } from "../support/fakeDocumentIntelligence.js";
+import { holdingAnalyze, startFakeDocumentIntelligence, type FakeDocumentIntelligence } from "../support/fakeDocumentIntelligence.js";
 
 const HELD_MODEL = "prebuilt-invoice";
 
@@ -17,22 +17,15 @@ describe("docbatch list, status, cancel and Ctrl-C (the CLI as a process)", () =
   let fake: FakeDocumentIntelligence;
   let docbatch: Docbatch;
   let env: Record<string, string>;
-  let release!: () => void;
-  const held = new Promise<void>((resolve) => (release = resolve));
+  const held = holdingAnalyze();
 
   before(async () => {
-    fake = await startFakeDocumentIntelligence({
-      analyze: async ({ modelId, bytes }) => {
-        await held;
-        const content = Buffer.from(bytes).toString("utf8");
-        return { apiVersion: "2024-11-30", modelId, stringIndexType: "textElements", content, pages: [{ pageNumber: 1, spans: [{ offset: 0, length: content.length }] }] };
-      },
-    });
+    fake = await startFakeDocumentIntelligence({ analyze: held.analyze });
     docbatch = await startDocbatch({ checkOpenApi: true, env: { DOCUMENT_INTELLIGENCE_ENDPOINT: fake.endpoint, DOCUMENT_INTELLIGENCE_KEY: fake.key } });
     env = { ...cliEnv(docbatch), DOCBATCH_DATA: await emptyDataDir() };
   });
   after(async () => {
-    release();
+    held.releaseAll();
     await docbatch?.close();
     await fake?.close();
   });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, test } from "node:test";
 import { createContainer, sasUrlFor, startDocbatch, type Docbatch } from "../support/docbatchHost.js";
-import { startFakeDocumentIntelligence, type FakeDocumentIntelligence } from "../support/fakeDocumentIntelligence.js";
+import { holdingAnalyze, startFakeDocumentIntelligence, type FakeDocumentIntelligence } from "../support/fakeDocumentIntelligence.js";
 
 const DOCUMENTS = 60;
 
@@ -15,19 +15,10 @@ const DOCUMENTS = 60;
 describe("cancel counts (dashboard API over the table store)", () => {
   let fake: FakeDocumentIntelligence;
   let docbatch: Docbatch;
-  let release!: () => void;
-  const held = new Promise<void>((resolve) => (release = resolve));
-  let analyzed = 0;
+  const held = holdingAnalyze();
 
   before(async () => {
-    fake = await startFakeDocumentIntelligence({
-      analyze: async ({ modelId, bytes }) => {
-        analyzed++;
-        await held;
-        const content = Buffer.from(bytes).toString("utf8");
-        return { apiVersion: "2024-11-30", modelId, stringIndexType: "textElements", content, pages: [{ pageNumber: 1, spans: [{ offset: 0, length: content.length }] }] };
-      },
-    });
+    fake = await startFakeDocumentIntelligence({ analyze: held.analyze });
     docbatch = await startDocbatch({
       checkOpenApi: true,
       maxConcurrentActivities: 1,
@@ -35,7 +26,7 @@ describe("cancel counts (dashboard API over the table store)", () => {
     });
   });
   after(async () => {
-    release();
+    held.releaseAll();
     await docbatch?.close();
     await fake?.close();
   });
@@ -58,7 +49,7 @@ describe("cancel counts (dashboard API over the table store)", () => {
     assert.equal(started.status, "202");
     const batchId = new URL(started.headers["operation-location"]).pathname.split("/").pop()!;
     const path = `batches/documentIntelligence/${batchId}`;
-    while (analyzed === 0) await sleep(50);
+    await held.someWaiting();
 
     const canceling = await dashboard(`${path}/cancel`, "POST");
     assert.equal(canceling.cancelRequested, true);
@@ -66,7 +57,7 @@ describe("cancel counts (dashboard API over the table store)", () => {
     const meanwhile = await dashboard(path);
     assert.equal(meanwhile.status, "processing");
 
-    release();
+    held.releaseAll();
     let final = meanwhile;
     while (final.status !== "canceled") {
       await sleep(100);

@@ -8,6 +8,7 @@ import type { ItemRecord } from "../../src/engine/model.js";
 import { prepareBatch } from "../../src/engine/prepareBatch.js";
 import { processItems } from "../../src/engine/processItems.js";
 import { purgeExpiredBatches } from "../../src/engine/purgeBatches.js";
+import { RecentBatches } from "../../src/engine/recentBatches.js";
 import type { BatchRef } from "../../src/engine/refs.js";
 import { createFakeKind, inMemoryEngineDeps, type FakeSpec } from "../support/fakeKind.js";
 
@@ -135,6 +136,25 @@ describe("engine (in-memory store, fake kind)", () => {
     const canceled = await engine.batches.requestCancel("fake", never.batchId);
     assert.equal(canceled?.status, "canceled");
     assert.ok(canceled?.completedAt);
+  });
+
+  test("a cancel made through this instance is seen by its next activity, though the batch row is cached", async () => {
+    const store = new InMemoryStatusStore();
+    const fake = createFakeKind(() => store, { itemsPerActivity: 1 });
+    // Rows kept for a minute: only the cancel's own eviction can make the next activity see it.
+    const deps = { ...inMemoryEngineDeps(store, [fake.kind]), recentBatches: new RecentBatches(store, { maxAgeMs: 60_000, maxEntries: 16 }) };
+    const batches = new Batches({ store, runner: { start: async () => undefined }, now: deps.now, recentBatches: deps.recentBatches });
+    const batch = await batches.create({ kind: "fake", spec: JSON.stringify({ items: 3 }) });
+    await prepareBatch(batch, deps);
+    const item = (index: number) => processItems({ kind: "fake", batchId: batch.batchId, index, count: 1 }, deps);
+    assert.deepEqual(await item(0), ["succeeded"]);
+    await batches.requestCancel("fake", batch.batchId);
+    assert.deepEqual(await item(1), ["canceled"]);
+    const other = await batches.create({ kind: "fake", spec: JSON.stringify({ items: 2 }) });
+    await prepareBatch(other, deps);
+    assert.deepEqual(await processItems({ kind: "fake", batchId: other.batchId, index: 0, count: 1 }, deps), ["succeeded"]);
+    assert.equal(await batches.delete("fake", other.batchId), "canceled");
+    assert.deepEqual(await processItems({ kind: "fake", batchId: other.batchId, index: 1, count: 1 }, deps), ["canceled"]);
   });
 
   test("a host shutdown gives the item back instead of failing it", async () => {

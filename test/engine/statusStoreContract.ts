@@ -197,6 +197,28 @@ export function statusStoreContract(name: string, open: () => Promise<{ store: S
       assert.deepEqual(Object.keys(readCounts).sort(), ["counts", "metrics"]);
     });
 
+    test("quiet unfinished batches: started, neither final nor deleted, unchanged since the given time", async () => {
+      const startedAt = "2026-01-01T00:00:00.000Z";
+      const expected = {
+        processing: batch({ status: "processing", startedAt, itemCount: 3, itemsPerLeaf: 10 }),
+        startedNeverRun: batch({ startedAt }),
+        finalizing: batch({ status: "finalizing", startedAt }),
+      };
+      const left = {
+        waitingForStart: batch(),
+        succeeded: batch({ status: "succeeded", startedAt, completedAt: startedAt }),
+        canceled: batch({ status: "canceled", startedAt, completedAt: startedAt }),
+        deleted: batch({ status: "processing", startedAt, deleted: true }),
+        recent: batch({ status: "processing", startedAt, updatedAt: new Date().toISOString() }),
+      };
+      for (const b of [...Object.values(expected), ...Object.values(left)]) await store.createBatch(b);
+      const found = new Map<string, BatchRecord>();
+      for await (const b of store.listQuietUnfinishedBatches(new Date(Date.now() - 600_000))) found.set(b.batchId, b);
+      for (const [name, b] of Object.entries(expected)) assert.ok(found.has(b.batchId), `${name} is listed`);
+      for (const [name, b] of Object.entries(left)) assert.ok(!found.has(b.batchId), `${name} is not listed`);
+      assert.equal(found.get(expected.processing.batchId)?.itemCount, 3, "rows come back whole");
+    });
+
     test("deleting a batch's items leaves no rows and zero counts", async () => {
       const b = batch({ status: "succeeded", completedAt: new Date(0).toISOString() });
       await store.createBatch(b);

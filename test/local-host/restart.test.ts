@@ -11,6 +11,7 @@ import type { ContainerClient } from "@azure/storage-blob";
 import { freePort } from "../support/azurite.js";
 import { createContainer, listBlobNames, sasUrlFor } from "../support/docbatchHost.js";
 import { clientsOf, groupGone, LOCAL_CLI as cli, startLocal, stopLocal, type RunningLocal, type StartLocalOptions } from "../support/localProcess.js";
+import { ENDPOINTS_FILE_NAME } from "../../local-host/endpointsFile.js";
 
 const DOCUMENTS = 200;
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -121,6 +122,50 @@ test(`a crash inside an activity after its result is written, before its item's 
   });
 });
 
+test("a batch accepted just before a crash, its orchestration never started, is started by the stranded-batch sweep after a restart", { timeout: 300_000 }, async () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "docbatch-stranded-"));
+  const port = await freePort();
+  // The process SIGKILLs itself the moment Azurite has stored the batch's row: before the orchestration starts.
+  let local = await startLocal(dataDir, port, { nodeArgs: ["--import", crashHook], env: { DOCBATCH_TEST_CRASH: "POST /docbatchBatches$ 1" } });
+  const count = 20;
+  try {
+    const { blobService, azurite, documentIntelligence } = clientsOf(local);
+    const documents: Record<string, string> = {};
+    for (let i = 0; i < count; i++) documents[`docs/s${String(i).padStart(2, "0")}.txt`] = `Stranded document ${i}`;
+    const source = await createContainer(blobService, documents);
+    const results = await createContainer(blobService);
+    const accepted = async () => documentIntelligence()
+      .path("/documentModels/{modelId}:analyzeBatch", "prebuilt-read")
+      .post({
+        contentType: "application/json",
+        body: { azureBlobSource: { containerUrl: await sasUrlFor(source, azurite, "rl") }, resultContainerUrl: await sasUrlFor(results, azurite) },
+      });
+    await assert.rejects(accepted, "the request died with the process");
+    assert.equal((await local.exited).signal, "SIGKILL", local.stderr());
+    await groupGone(local.child.pid!);
+
+    // Restarted with the sweep on every second and no quiet period, so the test need not wait 15 minutes.
+    local = await startLocal(dataDir, port, { env: { DOCBATCH_PURGE_SCHEDULE: "* * * * * *", DOCBATCH_STRANDED_AFTER_MINUTES: "0" } });
+    const client = clientsOf(local).documentIntelligence();
+    const listed = await client.path("/documentModels/{modelId}/analyzeBatchResults", "prebuilt-read").get();
+    if (isUnexpected(listed)) throw new Error(`list answered ${listed.status}`);
+    assert.equal(listed.body.value.length, 1, "the batch was stored before the crash");
+    const route = client.path("/documentModels/{modelId}/analyzeBatchResults/{resultId}", "prebuilt-read", listed.body.value[0].resultId!);
+    let status;
+    do {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      status = await route.get();
+      if (isUnexpected(status)) throw new Error(`status answered ${status.status}`);
+    } while (!["succeeded", "failed", "canceled"].includes(status.body.status));
+    assert.equal(status.body.status, "succeeded", JSON.stringify(status.body).slice(0, 500));
+    assert.equal(status.body.result?.succeededCount, count);
+    assert.equal((await etags(results)).size, count);
+    assert.match(local.stderr(), /started again: its orchestration was missing/);
+  } finally {
+    await stopLocal(local);
+  }
+});
+
 test("a second npm run local on a --data folder in use refuses with a clear message; a stale lock is taken over", { timeout: 120_000 }, async () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "docbatch-lock-"));
   // A lock left by a process that no longer exists: a crashed run.
@@ -143,32 +188,61 @@ test("a second npm run local on a --data folder in use refuses with a clear mess
   assert.ok(!fs.existsSync(path.join(dataDir, "local.lock")), "a stopped run releases its folder");
 });
 
+/** `npm run local --data <new folder>` as a user starts it, in its own process group. */
+function spawnNpmRunLocal(root: string) {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "docbatch-signal-"));
+  const npm = spawn("npm", ["run", "local", "--", "--data", dataDir], {
+    cwd: root,
+    // npm test built dist/ already; a rebuild here would rewrite files other tests are loading.
+    env: { ...process.env, DOCBATCH_SKIP_BUILD: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  let stderr = "";
+  npm.stderr!.on("data", (chunk) => (stderr += chunk));
+  const exited = new Promise<number | null>((resolve) => npm.on("exit", (code) => resolve(code)));
+  return { npm, dataDir, exited, stderr: () => stderr };
+}
+
+/** After a signal: every process npm started (the host, Azurite) is gone and the folder is released. */
+async function stoppedCleanly(run: ReturnType<typeof spawnNpmRunLocal>, lockOwner: number, what: string): Promise<void> {
+  const code = await run.exited;
+  await groupGone(run.npm.pid!);
+  assert.throws(() => process.kill(lockOwner, 0), "the local host process is gone");
+  assert.ok(!fs.existsSync(path.join(run.dataDir, "local.lock")), `${what}: the host stopped cleanly and released its folder; stderr: ${run.stderr()}`);
+  assert.ok(!fs.existsSync(path.join(run.dataDir, ENDPOINTS_FILE_NAME)), `${what}: the endpoints file is removed`);
+  assert.equal(code, 0, `${what}: npm run local exited 0; stderr: ${run.stderr()}`);
+}
+
 test("SIGTERM and SIGINT to `npm run local` stop the app and Azurite: no process of it is left", { timeout: 180_000 }, async () => {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "docbatch-signal-"));
-    const npm = spawn("npm", ["run", "local", "--", "--data", dataDir], {
-      cwd: root,
-      // npm test built dist/ already; a rebuild here would rewrite files other tests are loading.
-      env: { ...process.env, DOCBATCH_SKIP_BUILD: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-    });
-    let stderr = "";
-    npm.stderr!.on("data", (chunk) => (stderr += chunk));
-    const exited = new Promise<number | null>((resolve) => npm.on("exit", (code) => resolve(code)));
+    const run = spawnNpmRunLocal(root);
     let printed = "";
-    for await (const line of createInterface({ input: npm.stdout! })) {
+    for await (const line of createInterface({ input: run.npm.stdout! })) {
       printed += `${line}\n`;
       if (line.startsWith("AZURE_STORAGE_CONNECTION_STRING=")) break;
     }
-    assert.match(printed, /DOCBATCH_URL=http/, `${signal}: npm run local did not print its endpoints; stderr: ${stderr}`);
-    const lockOwner = Number(fs.readFileSync(path.join(dataDir, "local.lock"), "utf8"));
-    npm.kill(signal);
-    await exited;
-    // Every process npm started (the host, Azurite) is in npm's group; all of them are gone.
-    await groupGone(npm.pid!);
-    assert.throws(() => process.kill(lockOwner, 0), "the local host process is gone");
-    assert.ok(!fs.existsSync(path.join(dataDir, "local.lock")), `${signal}: the host stopped cleanly and released its folder; stderr: ${stderr}`);
+    assert.match(printed, /DOCBATCH_URL=http/, `${signal}: npm run local did not print its endpoints; stderr: ${run.stderr()}`);
+    const lockOwner = Number(fs.readFileSync(path.join(run.dataDir, "local.lock"), "utf8"));
+    run.npm.kill(signal);
+    await stoppedCleanly(run, lockOwner, signal);
+  }
+});
+
+test("a signal while `npm run local` is still starting stops it cleanly too: the folder is released, nothing is left running", { timeout: 180_000 }, async () => {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    const run = spawnNpmRunLocal(root);
+    run.npm.stdout!.resume();
+    // The lock is the first thing a run takes, before Azurite and the app start.
+    const lockFile = path.join(run.dataDir, "local.lock");
+    let lockOwner = NaN;
+    while (!Number.isInteger(lockOwner) || lockOwner <= 0) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      if (fs.existsSync(lockFile)) lockOwner = Number.parseInt(fs.readFileSync(lockFile, "utf8"), 10);
+    }
+    run.npm.kill(signal);
+    await stoppedCleanly(run, lockOwner, `${signal} during startup`);
   }
 });

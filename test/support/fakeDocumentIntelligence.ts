@@ -255,3 +255,32 @@ function send(res: ServerResponse, status: number, json?: unknown, headers: Reco
   res.writeHead(status, { ...(json === undefined ? {} : { "content-type": "application/json; charset=utf-8" }), "apim-request-id": randomUUID(), ...headers });
   res.end(body);
 }
+
+/**
+ * An `analyze` whose calls wait at the fake until the test lets them go, so a batch surely has
+ * documents at the service, or not started, when the test acts. The result is the text as one page.
+ */
+export function holdingAnalyze() {
+  const waiting: Array<() => void> = [];
+  let holding = true;
+  return {
+    analyze: async ({ modelId, bytes }: FakeAnalyzeRequest): Promise<Record<string, unknown>> => {
+      if (holding) await new Promise<void>((go) => waiting.push(go));
+      const content = Buffer.from(bytes).toString("utf8");
+      return { apiVersion: API_VERSION, modelId, stringIndexType: "textElements", content, pages: [{ pageNumber: 1, spans: [{ offset: 0, length: content.length }] }] };
+    },
+    /** Resolves once at least one call waits. */
+    async someWaiting(): Promise<void> {
+      while (waiting.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    },
+    /** Answers the calls waiting now; later ones wait again. */
+    letWaitingGo(): void {
+      for (const go of waiting.splice(0)) go();
+    },
+    /** Answers every call, now and from now on. */
+    releaseAll(): void {
+      holding = false;
+      for (const go of waiting.splice(0)) go();
+    },
+  };
+}
