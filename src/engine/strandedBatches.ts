@@ -4,6 +4,7 @@ import type { BatchRecord, EngineError } from "./model.js";
 import { isFinalBatchStatus } from "./statusRules.js";
 import type { StatusStore } from "./statusStore.js";
 import { batchInstanceId, batchInstanceIds } from "../orchestration/instanceIds.js";
+import { scrubSecrets } from "../storage/sourceError.js";
 
 /** What the durable backend knows of an orchestration instance. */
 export type InstanceState = { state: "running" } | { state: "ended"; runtimeStatus: string } | { state: "missing" };
@@ -27,6 +28,8 @@ export interface StrandedReport {
   restarted: number;
   /** Failed: stranded again after a restart. */
   failed: number;
+  /** Not checked: the durable backend or the store failed for them (logged; tried again next time). */
+  errors: number;
 }
 
 const DEFAULT_QUIET_MINUTES = 15;
@@ -43,30 +46,40 @@ const DEFAULT_QUIET_MINUTES = 15;
  */
 export async function recoverStrandedBatches(deps: StrandedBatchDependencies): Promise<StrandedReport> {
   const quietSince = new Date(deps.now().getTime() - (deps.quietMinutes ?? DEFAULT_QUIET_MINUTES) * 60_000);
-  const report: StrandedReport = { checked: 0, restarted: 0, failed: 0 };
+  const report: StrandedReport = { checked: 0, restarted: 0, failed: 0, errors: 0 };
   const quiet: BatchRecord[] = [];
   for await (const batch of deps.store.listQuietUnfinishedBatches(quietSince)) quiet.push(batch);
 
   for (const listed of quiet) {
     report.checked++;
-    const instance = await deps.instanceState(batchInstanceId(listed.batchId));
-    if (instance.state === "running") continue;
-    // Read again after the lookup: an orchestration that just ended has written its final status first.
-    const batch = await deps.store.getBatch(listed.kind, listed.batchId);
-    if (!batch || batch.deleted || isFinalBatchStatus(batch.status)) continue;
-    const why = instance.state === "missing" ? "its orchestration was missing" : `its orchestration ended (${instance.runtimeStatus}) before the batch finished`;
-    if (!batch.milestones?.restartedAt) {
-      if (!(await restart(batch, deps))) continue;
-      report.restarted++;
-      deps.log?.(`Batch ${batch.kind}/${batch.batchId} started again: ${why}`);
-    } else {
-      await failStranded(batch, why, deps);
-      report.failed++;
-      deps.log?.(`Batch ${batch.kind}/${batch.batchId} failed: ${why}, again after a restart`);
+    try {
+      const outcome = await recover(listed, deps);
+      if (outcome) report[outcome]++;
+    } catch (error) {
+      // One batch the backend cannot answer for must not keep the others (or the purge after) from running.
+      report.errors++;
+      deps.log?.(`Batch ${listed.kind}/${listed.batchId}: could not check for a stranded orchestration: ${scrubSecrets(error instanceof Error ? error.message : String(error))}`);
     }
   }
-  if (report.checked > 0) deps.log?.(`Stranded-batch sweep: ${report.checked} quiet unfinished batches checked, ${report.restarted} started again, ${report.failed} failed`);
+  if (report.checked > 0) deps.log?.(`Stranded-batch sweep: ${report.checked} quiet unfinished batches checked, ${report.restarted} started again, ${report.failed} failed, ${report.errors} not checked`);
   return report;
+}
+
+async function recover(listed: BatchRecord, deps: StrandedBatchDependencies): Promise<"restarted" | "failed" | undefined> {
+  const instance = await deps.instanceState(batchInstanceId(listed.batchId));
+  if (instance.state === "running") return undefined;
+  // Read again after the lookup: an orchestration that just ended has written its final status first.
+  const batch = await deps.store.getBatch(listed.kind, listed.batchId);
+  if (!batch || batch.deleted || isFinalBatchStatus(batch.status)) return undefined;
+  const why = instance.state === "missing" ? "its orchestration was missing" : `its orchestration ended (${instance.runtimeStatus}) before the batch finished`;
+  if (!batch.milestones?.restartedAt) {
+    if (!(await restart(batch, deps))) return undefined;
+    deps.log?.(`Batch ${batch.kind}/${batch.batchId} started again: ${why}`);
+    return "restarted";
+  }
+  await failStranded(batch, why, deps);
+  deps.log?.(`Batch ${batch.kind}/${batch.batchId} failed: ${why}, again after a restart`);
+  return "failed";
 }
 
 /** Starts the batch's orchestration again; false while an instance of its old tree still runs (tried again at the next sweep). */

@@ -21,17 +21,21 @@ function givenSweep() {
   const batches = new Batches({ store, runner: { start: async (ref) => void started.push(ref) }, now: clock });
   const instances = new Map<string, InstanceState>();
   const purged: string[] = [];
+  const unreachable = new Set<string>();
   const sweep = () =>
     recoverStrandedBatches({
       store,
       runner: { start: async (ref) => void started.push(ref) },
-      instanceState: async (id) => instances.get(id) ?? { state: "missing" },
+      instanceState: async (id) => {
+        if (unreachable.has(id)) throw new Error("durable backend: 503");
+        return instances.get(id) ?? { state: "missing" };
+      },
       purgeInstance: async (id) => void purged.push(id),
       now: clock,
     });
   const create = (items: number) => batches.create({ kind: "fake", spec: JSON.stringify({ items }) });
   const process = (ref: BatchRef, index: number) => processItems({ ...ref, index, count: 1 }, deps);
-  return { store, deps, started, instances, purged, sweep, create, process, advance: (ms: number) => (now += ms) };
+  return { store, deps, started, instances, unreachable, purged, sweep, create, process, advance: (ms: number) => (now += ms) };
 }
 
 describe("stranded-batch sweep (in-memory store)", () => {
@@ -40,11 +44,11 @@ describe("stranded-batch sweep (in-memory store)", () => {
     const stranded = await sweep.create(3);
     const running = await sweep.create(1);
     sweep.instances.set(running.batchId, { state: "running" });
-    assert.deepEqual(await sweep.sweep(), { checked: 0, restarted: 0, failed: 0 }, "rows changed within the quiet period are not looked at");
+    assert.deepEqual(await sweep.sweep(), { checked: 0, restarted: 0, failed: 0, errors: 0 }, "rows changed within the quiet period are not looked at");
 
     sweep.advance(16 * MINUTE);
     sweep.started.length = 0;
-    assert.deepEqual(await sweep.sweep(), { checked: 2, restarted: 1, failed: 0 });
+    assert.deepEqual(await sweep.sweep(), { checked: 2, restarted: 1, failed: 0, errors: 0 });
     assert.deepEqual(sweep.started, [{ kind: "fake", batchId: stranded.batchId }]);
     assert.ok((await sweep.store.getBatch("fake", stranded.batchId))?.milestones?.restartedAt);
     assert.deepEqual(sweep.purged, [stranded.batchId], "the old history goes before the new start");
@@ -60,12 +64,12 @@ describe("stranded-batch sweep (in-memory store)", () => {
     sweep.instances.set(`${batch.batchId}:2+2`, { state: "running" });
     sweep.advance(16 * MINUTE);
     sweep.started.length = 0;
-    assert.deepEqual(await sweep.sweep(), { checked: 1, restarted: 0, failed: 0 });
+    assert.deepEqual(await sweep.sweep(), { checked: 1, restarted: 0, failed: 0, errors: 0 });
     assert.deepEqual(sweep.started, []);
 
     sweep.instances.set(`${batch.batchId}:2+2`, { state: "ended", runtimeStatus: "Completed" });
     sweep.advance(16 * MINUTE);
-    assert.deepEqual(await sweep.sweep(), { checked: 1, restarted: 1, failed: 0 });
+    assert.deepEqual(await sweep.sweep(), { checked: 1, restarted: 1, failed: 0, errors: 0 });
     assert.deepEqual(sweep.started, [{ kind: "fake", batchId: batch.batchId }]);
     assert.deepEqual(new Set(sweep.purged), new Set([batch.batchId, `${batch.batchId}:0+4`, `${batch.batchId}:0+2`, `${batch.batchId}:2+2`]));
     // The restarted orchestration prepares again from the stored list; the settled item stays as it was.
@@ -76,7 +80,7 @@ describe("stranded-batch sweep (in-memory store)", () => {
 
     // Stranded again: failed, with its unfinished items, so the counts add up and it can expire.
     sweep.advance(16 * MINUTE);
-    assert.deepEqual(await sweep.sweep(), { checked: 1, restarted: 0, failed: 1 });
+    assert.deepEqual(await sweep.sweep(), { checked: 1, restarted: 0, failed: 1, errors: 0 });
     const summary = await sweep.store.getSummary("fake", batch.batchId);
     assert.equal(summary?.batch.status, "failed");
     assert.ok(summary?.batch.completedAt);
@@ -86,7 +90,20 @@ describe("stranded-batch sweep (in-memory store)", () => {
     assert.equal(item?.status, "failed");
     assert.match(item!.error!.message, /orchestration ended \(Failed\)/);
     sweep.advance(16 * MINUTE);
-    assert.deepEqual(await sweep.sweep(), { checked: 0, restarted: 0, failed: 0 }, "a final batch is not looked at again");
+    assert.deepEqual(await sweep.sweep(), { checked: 0, restarted: 0, failed: 0, errors: 0 }, "a final batch is not looked at again");
+  });
+
+  test("a batch the durable backend cannot answer for is counted and skipped; the others are still recovered", async () => {
+    const sweep = givenSweep();
+    const unanswered = await sweep.create(1);
+    const stranded = await sweep.create(1);
+    sweep.unreachable.add(unanswered.batchId);
+    sweep.advance(16 * MINUTE);
+    sweep.started.length = 0;
+    assert.deepEqual(await sweep.sweep(), { checked: 2, restarted: 1, failed: 0, errors: 1 });
+    assert.deepEqual(sweep.started, [{ kind: "fake", batchId: stranded.batchId }]);
+    sweep.unreachable.clear();
+    assert.deepEqual(await sweep.sweep(), { checked: 1, restarted: 1, failed: 0, errors: 0 }, "tried again at the next sweep (the restarted one changed just now)");
   });
 
   test("batches waiting for their caller's start, deleted or final are never restarted", async () => {
@@ -103,7 +120,7 @@ describe("stranded-batch sweep (in-memory store)", () => {
     assert.equal(await batches.delete("fake", (await finish()).batchId), "deleted");
     sweep.advance(16 * MINUTE);
     sweep.started.length = 0;
-    assert.deepEqual(await sweep.sweep(), { checked: 0, restarted: 0, failed: 0 });
+    assert.deepEqual(await sweep.sweep(), { checked: 0, restarted: 0, failed: 0, errors: 0 });
     assert.deepEqual(sweep.started, []);
     assert.equal((await store.getBatch("fake", waiting.batchId))?.status, "notStarted");
   });
