@@ -41,7 +41,7 @@ process.on("SIGINT", () => void stop());
 process.on("SIGTERM", () => void stop());
 
 const started = startAll();
-started.then(announce, () => undefined);
+started.then(announce, failedToStart);
 
 async function startAll() {
   // With --data the ports stay the same across restarts: stored batches hold SAS URLs naming them.
@@ -102,10 +102,10 @@ async function stop(): Promise<void> {
   process.exit(0);
 }
 
-// A startup failure: say why, release the folder, exit non-zero (after a stop, stop() exits).
-started.catch((error: unknown) => {
+/** Says why, releases the folder, exits non-zero (after a signal, stop() exits instead). */
+function failedToStart(error: unknown): void {
   if (stopping) return;
   lock?.release();
   process.stderr.write(`npm run local could not start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
-});
+}

@@ -2,7 +2,7 @@ import type { BatchRef } from "./refs.js";
 import { newBatchId } from "./batchIds.js";
 import type { BatchRecord, BatchSummary } from "./model.js";
 import type { RecentBatches } from "./recentBatches.js";
-import { isFinalBatchStatus } from "./statusRules.js";
+import { isFinalBatchStatus, neverStarted } from "./statusRules.js";
 import type { ListBatchesOptions, StatusStore } from "./statusStore.js";
 
 /** The port through which the engine starts a batch's orchestration (src/functions implements it with the durable client). */
@@ -135,13 +135,4 @@ export class Batches {
   list(kind: string, options: ListBatchesOptions) {
     return this.deps.store.listBatches(kind, options);
   }
-}
-
-/**
- * A batch no orchestration runs for, which a cancel may make final at once. A running one (a row
- * past notStarted, whatever `startedAt` says: rows written before the store kept it have none)
- * is only asked to stop, so its items settle and are counted before it ends.
- */
-function neverStarted(batch: BatchRecord): boolean {
-  return !batch.startedAt && batch.status === "notStarted";
 }

@@ -1,5 +1,5 @@
 import type { BatchRecord, BatchSummary, ItemCounts, ItemMetrics, ItemOutcome, ItemRecord, ItemSeed } from "./model.js";
-import { batchMayMove, isFinalBatchStatus, isFinalItemStatus, NO_ITEMS } from "./statusRules.js";
+import { batchMayMove, isFinalBatchStatus, isFinalItemStatus, neverStarted, NO_ITEMS } from "./statusRules.js";
 import type { FinishItemOptions, ItemFinish, ListBatchesOptions, StatusStore, StoredBatch, StoredItem } from "./statusStore.js";
 
 /**
@@ -77,7 +77,7 @@ export class InMemoryStatusStore implements StatusStore {
   async *listQuietUnfinishedBatches(updatedBefore: Date): AsyncIterable<BatchRecord> {
     const quiet = [...this.batches.values()]
       .map((row) => row.record)
-      .filter((batch) => (batch.startedAt !== undefined || batch.status !== "notStarted") && !batch.deleted && !isFinalBatchStatus(batch.status) && new Date(batch.updatedAt) < updatedBefore);
+      .filter((batch) => !neverStarted(batch) && !batch.deleted && !isFinalBatchStatus(batch.status) && new Date(batch.updatedAt) < updatedBefore);
     for (const batch of quiet) yield copy(batch);
   }
 

@@ -1,4 +1,4 @@
-import type { BatchStatus, ItemStatus } from "./model.js";
+import type { BatchRecord, BatchStatus, ItemStatus } from "./model.js";
 
 /*
  * Status only moves forward: phases in their order, then one final status that is never
@@ -22,6 +22,15 @@ export function isFinalBatchStatus(status: BatchStatus): boolean {
 
 export function isFinalItemStatus(status: ItemStatus): boolean {
   return ITEM_RANK[status] === 2;
+}
+
+/**
+ * A batch no orchestration was started for: a cancel may make it final at once, and the
+ * stranded-batch sweep leaves it to its caller's start. A row past notStarted has started,
+ * whatever `startedAt` says (rows written before the store kept it have none).
+ */
+export function neverStarted(batch: Pick<BatchRecord, "startedAt" | "status">): boolean {
+  return !batch.startedAt && batch.status === "notStarted";
 }
 
 export function batchMayMove(from: BatchStatus, to: BatchStatus): boolean {

@@ -1,6 +1,6 @@
 import { odata, RestError, TableClient, TableTransaction, type TableEntityResult } from "@azure/data-tables";
 import { FINAL_BATCH_STATUSES, type BatchRecord, type BatchSummary, type EngineError, type ItemCounts, type ItemMetrics, type ItemOutcome, type ItemRecord, type ItemSeed } from "../engine/model.js";
-import { batchMayMove, isFinalItemStatus, LABEL_KEY_PATTERN, METRIC_KEY_PATTERN, NO_ITEMS } from "../engine/statusRules.js";
+import { batchMayMove, isFinalItemStatus, LABEL_KEY_PATTERN, METRIC_KEY_PATTERN, neverStarted, NO_ITEMS } from "../engine/statusRules.js";
 import { InvalidContinuationTokenError, type FinishItemOptions, type ItemFinish, type ListBatchesOptions, type StatusStore, type StoredBatch, type StoredItem } from "../engine/statusStore.js";
 import type { AppStorage } from "./appStorage.js";
 
@@ -153,10 +153,11 @@ export class TableStatusStore implements StatusStore {
     const entities = this.batches.listEntities<Entity>({
       queryOptions: { filter: `${odata`deleted eq ${false} and updatedAt lt ${updatedBefore.toISOString()}`} and ${notFinal}` },
     });
-    // Table queries cannot ask for a column to be present: started is checked here (rows from
-    // before startedAt was kept have none, but a status past notStarted).
+    // Table queries cannot ask for a column to be present: started is checked here.
     for await (const entity of entities) {
-      if (typeof entity.kind === "string" && (typeof entity.startedAt === "string" || entity.status !== "notStarted")) yield fromBatchEntity(entity);
+      if (typeof entity.kind !== "string") continue;
+      const batch = fromBatchEntity(entity);
+      if (!neverStarted(batch)) yield batch;
     }
   }
 
