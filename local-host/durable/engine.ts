@@ -556,7 +556,8 @@ export class DurableEngine {
       // setTimeout holds at most ~24.8 days; longer timers re-arm.
       const handle = setTimeout(() => {
         instance.timers.delete(handle);
-        if (fireAt.getTime() - Date.now() > 5) return arm();
+        // Never early, as Durable's timers: setTimeout may fire a little before the wall clock reaches fireAt.
+        if (Date.now() < fireAt.getTime()) return arm();
         this.deliver(instanceId, executionId, historyEvent(EventType.TimerFired, { TimerId: timerId, FireAt: fireAt.toISOString() }));
       }, Math.min(Math.max(0, wait), 2 ** 31 - 1));
       instance.timers.add(handle);
