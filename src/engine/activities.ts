@@ -3,6 +3,12 @@ import type { EngineDeps } from "./engineDeps.js";
 import { prepareBatch } from "./prepareBatch.js";
 import { processItems } from "./processItems.js";
 import type { BatchRef, CompleteBatchInput, FailUnfinishedInput, ItemGroup } from "./refs.js";
+import { verifyBatch, type VerifyBatchInput } from "./verifyBatch.js";
+
+/** The part of the Functions invocation context an activity logs through. */
+interface ActivityInvocation {
+  log(message: string): void;
+}
 
 /**
  * The engine's activities as one typed table (Temporal's `createActivities(deps)` pattern):
@@ -15,6 +21,7 @@ export function createEngineActivities(deps: () => EngineDeps) {
   return {
     prepareBatch: (ref: BatchRef) => prepareBatch(ref, deps()),
     processItems: (group: ItemGroup) => processItems(group, deps()),
+    verifyBatch: (input: VerifyBatchInput, invocation?: ActivityInvocation) => verifyBatch(input, deps(), (message) => invocation?.log(message)),
     finalizeBatch: (ref: BatchRef) => finalizeBatch(ref, deps()),
     completeBatch: (input: CompleteBatchInput) => completeBatch(input, deps()),
     failUnfinishedItems: (input: FailUnfinishedInput) => failUnfinishedItems(input, deps()),

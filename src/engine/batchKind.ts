@@ -26,6 +26,17 @@ export interface BatchKind {
   processItem(batch: BatchRecord, item: ItemRecord, options: { signal: AbortSignal }): Promise<ItemResult>;
 
   /**
+   * Optional: which of the batch's `succeeded` items have no result where the kind keeps it (a
+   * write storage lost, a result deleted). The check before a batch's final status
+   * (src/engine/verifyBatch.ts) calls it with the succeeded items a page at a time and runs the
+   * items it names again, which processItem's idempotency makes safe: a result this batch wrote
+   * itself is its success, never a conflict. It runs once per healthy batch, so it must cost a
+   * bounded number of requests per batch, not one per item (a listing of the results, not a
+   * HEAD each). Returns their indexes; [] when the kind cannot tell (e.g. no right to list).
+   */
+  findMissingResults?(batch: BatchRecord, succeeded: AsyncIterable<ItemRecord[]>, options: { signal?: AbortSignal }): Promise<number[]>;
+
+  /**
    * Optional: runs once every item is settled (also after cancel, before the batch's final
    * status), e.g. to assemble output files. Retried by the engine; must be idempotent.
    */

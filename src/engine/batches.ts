@@ -3,7 +3,8 @@ import { newBatchId } from "./batchIds.js";
 import type { BatchRecord, BatchSummary } from "./model.js";
 import type { RecentBatches } from "./recentBatches.js";
 import { isFinalBatchStatus, neverStarted } from "./statusRules.js";
-import type { ListBatchesOptions, StatusStore } from "./statusStore.js";
+import { BatchExistsError, type ListBatchesOptions, type StatusStore } from "./statusStore.js";
+import { isTransient } from "../shared/transientErrors.js";
 
 /** The port through which the engine starts a batch's orchestration (src/functions implements it with the durable client). */
 export interface BatchRunner {
@@ -24,6 +25,20 @@ export interface CreateBatchOptions {
 }
 
 export type DeleteOutcome = "canceled" | "deleted" | "notFound";
+
+/**
+ * A create that storage did not confirm: the insert failed or went unanswered, or found the id
+ * taken by another create. Nothing was accepted, so the caller may simply try again. Its status
+ * code is 503: the front doors' shared error handling (src/api/http/serve.ts) answers it as
+ * storage not answering, with Retry-After, in each door's own error format.
+ */
+export class BatchNotCreatedError extends Error {
+  override readonly name = "BatchNotCreatedError";
+  readonly statusCode = 503;
+  constructor(batchId: string, options: { cause: unknown }) {
+    super(`Batch ${batchId} could not be created: storage did not confirm its row`, options);
+  }
+}
 
 /**
  * The use cases every front door calls: create, start, cancel, delete, summary, list. They
@@ -56,7 +71,7 @@ export class Batches {
       spec: options.spec,
       ...(options.labels ? { labels: options.labels } : {}),
     };
-    await this.deps.store.createBatch(batch);
+    await this.insert(batch);
     if (start) {
       try {
         await this.deps.runner.start({ kind: batch.kind, batchId: batch.batchId });
@@ -67,6 +82,24 @@ export class Batches {
       }
     }
     return batch;
+  }
+
+  /**
+   * Inserts the batch row, confirmed or not at all. The store confirms an insert retried after
+   * its first attempt landed. One that failed unconfirmed may still have landed (storage slow
+   * rather than down): its row is removed again, so no row nobody will run stays behind, and the
+   * caller is told to retry. Should storage refuse that removal too, the row is left to the
+   * stranded-batch sweep (started) or the purge after the retention period (never started).
+   */
+  private async insert(batch: BatchRecord): Promise<void> {
+    try {
+      await this.deps.store.createBatch(batch);
+    } catch (error) {
+      if (error instanceof BatchExistsError) throw new BatchNotCreatedError(batch.batchId, { cause: error });
+      if (!isTransient(error)) throw error;
+      await this.deps.store.deleteBatch(batch.kind, batch.batchId).catch(() => undefined);
+      throw new BatchNotCreatedError(batch.batchId, { cause: error });
+    }
   }
 
   /** Starts a batch created with `start: false`. Idempotent: a started batch is returned as it is. */

@@ -1,6 +1,6 @@
 import type { BatchRecord, BatchSummary, ItemCounts, ItemMetrics, ItemOutcome, ItemRecord, ItemSeed } from "./model.js";
 import { batchMayMove, isFinalBatchStatus, isFinalItemStatus, neverStarted, NO_ITEMS } from "./statusRules.js";
-import type { FinishItemOptions, ItemFinish, ListBatchesOptions, StatusStore, StoredBatch, StoredItem } from "./statusStore.js";
+import { BatchExistsError, type FinishItemOptions, type ItemFinish, type ListBatchesOptions, type StatusStore, type StoredBatch, type StoredItem } from "./statusStore.js";
 
 /**
  * A StatusStore in memory with the same guarantees as the table one (the shared contract test
@@ -8,9 +8,9 @@ import type { FinishItemOptions, ItemFinish, ListBatchesOptions, StatusStore, St
  * call's synchronous part at a time; rows are copied in and out so callers never share them.
  */
 export class InMemoryStatusStore implements StatusStore {
-  private readonly batches = new Map<string, { record: BatchRecord; etag: string }>();
-  private readonly items = new Map<string, Map<number, { record: ItemRecord; etag: string }>>();
-  private readonly totals = new Map<string, { counts: ItemCounts; metrics: ItemMetrics }>();
+  protected readonly batches = new Map<string, { record: BatchRecord; etag: string }>();
+  protected readonly items = new Map<string, Map<number, { record: ItemRecord; etag: string }>>();
+  protected readonly totals = new Map<string, { counts: ItemCounts; metrics: ItemMetrics }>();
   private readonly running = new Map<string, number>();
   private version = 0;
 
@@ -22,7 +22,7 @@ export class InMemoryStatusStore implements StatusStore {
 
   async createBatch(batch: BatchRecord): Promise<void> {
     const key = batchKey(batch.kind, batch.batchId);
-    if (this.batches.has(key)) throw Object.assign(new Error(`Batch ${batch.batchId} exists`), { statusCode: 409 });
+    if (this.batches.has(key)) throw new BatchExistsError(batch.batchId);
     this.batches.set(key, { record: copy(batch), etag: this.etag() });
   }
 
@@ -70,7 +70,12 @@ export class InMemoryStatusStore implements StatusStore {
   async *listBatchesToPurge(cutoff: Date): AsyncIterable<BatchRecord> {
     const due = [...this.batches.values()]
       .map((row) => row.record)
-      .filter((batch) => batch.deleted || (batch.completedAt !== undefined && new Date(batch.completedAt) < cutoff));
+      .filter(
+        (batch) =>
+          batch.deleted ||
+          (batch.completedAt !== undefined && new Date(batch.completedAt) < cutoff) ||
+          (neverStarted(batch) && new Date(batch.updatedAt) < cutoff),
+      );
     for (const batch of due) yield copy(batch);
   }
 
@@ -155,6 +160,37 @@ export class InMemoryStatusStore implements StatusStore {
   async readCounts(batchId: string): Promise<{ counts: ItemCounts; metrics: ItemMetrics }> {
     const totals = this.totals.get(batchId);
     return { counts: { ...(totals?.counts ?? NO_ITEMS) }, metrics: { ...(totals?.metrics ?? {}) } };
+  }
+
+  async reopenItems(batchId: string, indexes: readonly number[]): Promise<number> {
+    const totals = this.totals.get(batchId) ?? { counts: { ...NO_ITEMS }, metrics: {} };
+    let reopened = 0;
+    for (const index of new Set(indexes)) {
+      const row = this.items.get(batchId)?.get(index);
+      if (!row || !isFinalItemStatus(row.record.status)) continue;
+      const { status, error: _error, metrics, ...rest } = row.record;
+      totals.counts[status as ItemOutcome]--;
+      for (const [key, value] of Object.entries(metrics ?? {})) totals.metrics[key] = (totals.metrics[key] ?? 0) - value;
+      row.record = { ...rest, status: "notStarted", updatedAt: this.now().toISOString() };
+      row.etag = this.etag();
+      reopened++;
+    }
+    this.totals.set(batchId, totals);
+    return reopened;
+  }
+
+  async recountItems(batchId: string): Promise<{ counts: ItemCounts; metrics: ItemMetrics }> {
+    const totals = { counts: { ...NO_ITEMS }, metrics: {} as ItemMetrics };
+    let running = 0;
+    for (const { record } of this.items.get(batchId)?.values() ?? []) {
+      if (record.status === "running") running++;
+      if (!isFinalItemStatus(record.status)) continue;
+      totals.counts[record.status as ItemOutcome]++;
+      for (const [key, value] of Object.entries(record.metrics ?? {})) totals.metrics[key] = (totals.metrics[key] ?? 0) + value;
+    }
+    this.totals.set(batchId, totals);
+    this.running.set(batchId, running);
+    return { counts: { ...totals.counts }, metrics: { ...totals.metrics } };
   }
 
   async deleteItems(batchId: string): Promise<number> {

@@ -71,6 +71,12 @@ export interface BatchRecord {
   /** Batch-wide failure (a source that cannot be listed, invalid input file ...). */
   error?: EngineError;
   /**
+   * What the engine's check before a final status (src/engine/verifyBatch.ts) had to repair:
+   * `items` run again (found unsettled, or succeeded with their result missing) or failed after
+   * the last round, `counters` rebuilt from the item rows. Absent while nothing needed repair.
+   */
+  repairs?: BatchRepairs;
+  /**
    * The kind's own description of the batch, as JSON the kind reads back (source, options,
    * result location ...). Secrets in it are sealed by the kind before they get here.
    */
@@ -80,6 +86,22 @@ export interface BatchRecord {
    * Keys are short identifiers; values strings.
    */
   labels?: Record<string, string>;
+}
+
+export interface BatchRepairs {
+  items: number;
+  counters: number;
+  /** The last check round whose repairs are counted: a check delivered again adds nothing. */
+  lastRound: number;
+  /** The item runs each round started again (durable instance ids derive from them: the purge removes their histories). */
+  runs: RepairRun[];
+}
+
+/** Items [first, first+count) of a batch run again in check round `round`. */
+export interface RepairRun {
+  round: number;
+  first: number;
+  count: number;
 }
 
 export interface BatchMilestones {

@@ -1,3 +1,4 @@
+import type { BatchKind } from "./batchKind.js";
 import type { EngineDeps } from "./engineDeps.js";
 import { ItemError } from "./itemError.js";
 import type { BatchRecord, EngineError } from "./model.js";
@@ -21,7 +22,7 @@ export async function prepareBatch(ref: BatchRef, deps: EngineDeps): Promise<Pre
     outcome: "ready",
     itemCount,
     itemsPerLeaf,
-    itemsPerActivity: itemsPerActivity(typeof kind.itemsPerActivity === "function" ? kind.itemsPerActivity(itemCount) : kind.itemsPerActivity, batch.maxConcurrency),
+    itemsPerActivity: itemsPerActivity(kind, batch, itemCount),
     ...(batch.maxConcurrency !== undefined ? { maxConcurrency: batch.maxConcurrency } : {}),
     finalize,
   });
@@ -52,7 +53,9 @@ export async function prepareBatch(ref: BatchRef, deps: EngineDeps): Promise<Pre
 }
 
 /** Items one activity takes: the kind's wish, never more than the batch may have in flight. */
-function itemsPerActivity(wanted: number | undefined, maxConcurrency: number | undefined): number {
+export function itemsPerActivity(kind: BatchKind, batch: Pick<BatchRecord, "maxConcurrency">, itemCount: number): number {
+  const wanted = typeof kind.itemsPerActivity === "function" ? kind.itemsPerActivity(itemCount) : kind.itemsPerActivity;
+  const maxConcurrency = batch.maxConcurrency;
   const size = Math.max(1, Math.floor(wanted ?? 1));
   return maxConcurrency === undefined ? size : Math.max(1, Math.min(size, maxConcurrency));
 }

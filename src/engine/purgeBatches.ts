@@ -22,8 +22,10 @@ export interface PurgeReport {
 }
 
 /**
- * Deletes the status of batches that finished more than the retention period ago, and of
- * batches their callers deleted, with their Durable history; each kind's `purge` first removes
+ * Deletes the status of batches that finished more than the retention period ago, of batches
+ * their callers deleted, and of batches never started that have not changed for as long (an
+ * upload batch its caller abandoned, the row of a create storage could not confirm), with their
+ * Durable history; each kind's `purge` first removes
  * what the kind keeps (uploads, output files). Results in callers' own containers are never
  * touched. The batch row goes last, so an interrupted purge resumes.
  */

@@ -6,7 +6,11 @@ import type { BatchRecord, BatchSummary, EngineError, ItemCounts, ItemMetrics, I
  * guarantee written here; the engine relies on nothing else.
  */
 export interface StatusStore {
-  /** Creates the batch row. Fails (does not overwrite) when the id exists. */
+  /**
+   * Creates the batch row. Never overwrites: when the id exists because another create wrote it,
+   * fails with BatchExistsError. An insert retried after its first attempt landed (a slow answer,
+   * a dropped connection) finds its own row and succeeds.
+   */
   createBatch(batch: BatchRecord): Promise<void>;
 
   /** The batch row, or undefined. One read. */
@@ -34,7 +38,11 @@ export interface StatusStore {
    */
   listBatches(kind: string, options: ListBatchesOptions): Promise<{ batches: BatchRecord[]; continuationToken?: string }>;
 
-  /** Every batch, any kind, that completed before `cutoff` or was deleted. */
+  /**
+   * Every batch, any kind, that completed before `cutoff`, was deleted, or was never started
+   * (statusRules.neverStarted) and has not changed since `cutoff` (an upload batch its caller
+   * abandoned, the row of a create that could not be confirmed).
+   */
   listBatchesToPurge(cutoff: Date): AsyncIterable<BatchRecord>;
 
   /**
@@ -81,8 +89,32 @@ export interface StatusStore {
   /** Counts and metric sums of settled items: a fixed number of reads whatever the batch size. */
   readCounts(batchId: string): Promise<{ counts: ItemCounts; metrics: ItemMetrics }>;
 
+  /**
+   * Takes settled items back to `notStarted`, their counts and metric sums off the counters in
+   * the same atomic change, so running them again counts them once (a `succeeded` item whose
+   * result is missing). Items not settled, or missing, are left alone. Returns how many moved.
+   */
+  reopenItems(batchId: string, indexes: readonly number[]): Promise<number>;
+
+  /**
+   * Rebuilds the counters (counts, metric sums, items running) from the item rows, one pass over
+   * them: for counters that lost a write their item rows kept. Outcomes recorded concurrently are
+   * not lost (the rebuild is conditional on the counters it read, and retried). Returns the counts.
+   */
+  recountItems(batchId: string): Promise<{ counts: ItemCounts; metrics: ItemMetrics }>;
+
   /** Deletes every item row and counter of a batch; returns how many rows went. */
   deleteItems(batchId: string): Promise<number>;
+}
+
+/** createBatch found the id taken by another create's row (never by a retry of its own insert). */
+export class BatchExistsError extends Error {
+  override readonly name = "BatchExistsError";
+  /** As Table Storage's EntityAlreadyExists answers: callers that test the status keep working. */
+  readonly statusCode = 409;
+  constructor(readonly batchId: string) {
+    super(`Batch ${batchId} exists already`);
+  }
 }
 
 /** A `continuationToken` this store cannot have handed out: the caller's mistake. */

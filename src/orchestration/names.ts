@@ -9,6 +9,7 @@ export const Orchestrators = {
 export const ActivityNames: { readonly [K in keyof EngineActivities]: string } = {
   prepareBatch: "prepareBatchItems",
   processItems: "processItems",
+  verifyBatch: "verifyBatch",
   finalizeBatch: "finalizeBatch",
   completeBatch: "completeBatch",
   failUnfinishedItems: "failUnfinishedItems",

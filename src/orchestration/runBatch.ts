@@ -15,6 +15,7 @@ import { ActivityNames, Orchestrators } from "./names.js";
 const ENGINE_ACTIVITIES: ActivityPlan<EngineActivities> = {
   prepareBatch: { name: ActivityNames.prepareBatch, retry: "storage" },
   processItems: { name: ActivityNames.processItems, retry: "storage" },
+  verifyBatch: { name: ActivityNames.verifyBatch, retry: "storage" },
   finalizeBatch: { name: ActivityNames.finalizeBatch, retry: "finalize" },
   completeBatch: { name: ActivityNames.completeBatch, retry: "storage" },
   failUnfinishedItems: { name: ActivityNames.failUnfinishedItems, retry: "storage" },
@@ -26,9 +27,15 @@ export interface RangeInput extends ItemSpan {
   perActivity: number;
   /** At most this many of the batch's items in flight; undefined = no limit. */
   maxConcurrency?: number;
+  /** Set for ranges the check before completion runs again: their instance ids carry the round. */
+  repairRound?: number;
 }
 
-/** A batch: prepare (list items) → process them through the range tree → finalize (if the kind has it) → final status. */
+/**
+ * A batch: prepare (list items) → process them through the range tree → check that every item
+ * settled with its result, running what did not again (src/engine/verifyBatch.ts) → finalize
+ * (if the kind has it) → final status.
+ */
 export const runBatchOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const ref = context.df.getInput<BatchRef>();
   const activities = activityProxy<EngineActivities>(context, ENGINE_ACTIVITIES);
@@ -45,7 +52,32 @@ export const runBatchOrchestrator: OrchestrationHandler = function* (context: Or
       ...(prepared.maxConcurrency !== undefined ? { maxConcurrency: prepared.maxConcurrency } : {}),
     };
     context.df.setCustomStatus({ itemCount: prepared.itemCount });
-    yield context.df.callSubOrchestrator(Orchestrators.runItemRange, root, rangeInstanceId(ref.batchId, root));
+    try {
+      yield context.df.callSubOrchestrator(Orchestrators.runItemRange, root, rangeInstanceId(ref.batchId, root));
+    } catch {
+      // A range failed or was terminated: the check below finds what it left unsettled and runs it again.
+    }
+  }
+  if (prepared.outcome === "ready" || prepared.outcome === "canceled") {
+    for (let round = 0; ; round++) {
+      const plan = yield* activities.verifyBatch({ ...ref, round });
+      if (plan.runs.length === 0) break;
+      const ranges = plan.runs.map((run): RangeInput => ({
+        ...ref,
+        ...run,
+        perLeaf: plan.perLeaf,
+        perActivity: plan.perActivity,
+        ...(plan.maxConcurrency !== undefined ? { maxConcurrency: plan.maxConcurrency } : {}),
+        repairRound: round,
+      }));
+      const call = (range: RangeInput) => typed<number>(context.df.callSubOrchestrator(Orchestrators.runItemRange, range, rangeInstanceId(ref.batchId, range, round)));
+      try {
+        if (plan.maxConcurrency === undefined) yield* all(context, ranges.map(call));
+        else for (const range of ranges) yield* call(range);
+      } catch {
+        // As above: the next round's check sees what is still unsettled.
+      }
+    }
   }
   const finalized = "finalize" in prepared && prepared.finalize ? yield* activities.finalizeBatch(ref) : undefined;
   yield* activities.completeBatch({ ...ref, ...(finalized ? { finalized } : {}) });
@@ -63,7 +95,7 @@ export const runItemRangeOrchestrator: OrchestrationHandler = function* (context
   const children = splitRange(range, range.perLeaf);
   if (children) {
     const call = (child: { first: number; count: number }) =>
-      typed<number>(context.df.callSubOrchestrator(Orchestrators.runItemRange, { ...range, ...child }, rangeInstanceId(range.batchId, child)));
+      typed<number>(context.df.callSubOrchestrator(Orchestrators.runItemRange, { ...range, ...child }, rangeInstanceId(range.batchId, child, range.repairRound)));
     if (range.maxConcurrency === undefined) {
       yield* all(context, children.map(call));
     } else {

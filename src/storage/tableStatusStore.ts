@@ -1,7 +1,8 @@
+import { randomUUID } from "node:crypto";
 import { odata, RestError, TableClient, TableTransaction, type TableEntityResult } from "@azure/data-tables";
 import { FINAL_BATCH_STATUSES, type BatchRecord, type BatchSummary, type EngineError, type ItemCounts, type ItemMetrics, type ItemOutcome, type ItemRecord, type ItemSeed } from "../engine/model.js";
 import { batchMayMove, isFinalItemStatus, LABEL_KEY_PATTERN, METRIC_KEY_PATTERN, neverStarted, NO_ITEMS } from "../engine/statusRules.js";
-import { InvalidContinuationTokenError, type FinishItemOptions, type ItemFinish, type ListBatchesOptions, type StatusStore, type StoredBatch, type StoredItem } from "../engine/statusStore.js";
+import { BatchExistsError, InvalidContinuationTokenError, type FinishItemOptions, type ItemFinish, type ListBatchesOptions, type StatusStore, type StoredBatch, type StoredItem } from "../engine/statusStore.js";
 import type { AppStorage } from "./appStorage.js";
 
 /**
@@ -72,9 +73,24 @@ export class TableStatusStore implements StatusStore {
     return this.ready;
   }
 
+  /**
+   * The row carries a token of this call: when the SDK retries an insert whose first attempt
+   * landed but whose answer was lost or late, the retry gets EntityAlreadyExists, and the token
+   * in the row tells that the row is this call's own.
+   */
   async createBatch(batch: BatchRecord): Promise<void> {
     await this.ensureTables();
-    await this.batches.createEntity(toBatchEntity(batch));
+    const createToken = randomUUID();
+    try {
+      await this.batches.createEntity({ ...toBatchEntity(batch), createToken });
+    } catch (error) {
+      if (!isStatus(error, 409)) throw error;
+      const existing = await this.batches.getEntity<Entity>(batch.kind, batch.batchId).catch((read: unknown) => {
+        if (isStatus(read, 404)) return undefined;
+        throw read;
+      });
+      if (existing?.createToken !== createToken) throw new BatchExistsError(batch.batchId);
+    }
   }
 
   async getBatch(kind: string, batchId: string): Promise<StoredBatch | undefined> {
@@ -140,10 +156,18 @@ export class TableStatusStore implements StatusStore {
   async *listBatchesToPurge(cutoff: Date): AsyncIterable<BatchRecord> {
     await this.ensureTables();
     const entities = this.batches.listEntities<Entity>({
-      queryOptions: { filter: odata`completedAt lt ${cutoff} or deleted eq ${true}` },
+      queryOptions: {
+        // updatedAt is an ISO 8601 string column: its order is the string order.
+        filter: odata`completedAt lt ${cutoff} or deleted eq ${true} or (status eq ${"notStarted"} and updatedAt lt ${cutoff.toISOString()})`,
+      },
     });
     // Rows without `kind` are in an older layout; their own reader migrates them first.
-    for await (const entity of entities) if (typeof entity.kind === "string") yield fromBatchEntity(entity);
+    for await (const entity of entities) {
+      if (typeof entity.kind !== "string") continue;
+      const batch = fromBatchEntity(entity);
+      // Table queries cannot ask for a column to be absent: never started is checked here.
+      if (batch.deleted || batch.completedAt || neverStarted(batch)) yield batch;
+    }
   }
 
   async *listQuietUnfinishedBatches(updatedBefore: Date): AsyncIterable<BatchRecord> {
@@ -402,6 +426,94 @@ export class TableStatusStore implements StatusStore {
     if (this.shards.size > 4096) this.shards.delete(this.shards.keys().next().value!);
   }
 
+  /** Per TRANSACTION_SIZE - 1 items: their rows back to notStarted and one shard taking their counts off, in one transaction. */
+  async reopenItems(batchId: string, indexes: readonly number[]): Promise<number> {
+    await this.ensureTables();
+    const unique = [...new Set(indexes)].sort((a, b) => a - b);
+    let reopened = 0;
+    for (let start = 0; start < unique.length; start += TRANSACTION_SIZE - 1) reopened += await this.reopenTogether(batchId, unique.slice(start, start + TRANSACTION_SIZE - 1));
+    return reopened;
+  }
+
+  private async reopenTogether(batchId: string, indexes: number[]): Promise<number> {
+    const shardKey = this.claimShard(batchId, indexes[0]);
+    const shardCacheKey = `${batchId}/${shardKey}`;
+    try {
+      for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+        const [current, shard] = await Promise.all([this.currentItems(batchId, indexes, undefined), this.readShard(batchId, shardKey).then(({ shard }) => shard)]);
+        const counts = { ...shard.counts };
+        const sums = { ...shard.metrics };
+        const transaction = new TableTransaction();
+        let moved = 0;
+        for (const item of current.values()) {
+          if (!isFinalItemStatus(item.status)) continue;
+          counts[item.status as ItemOutcome]--;
+          for (const [key, value] of Object.entries(item.metrics ?? {})) sums[key] = (sums[key] ?? 0) - value;
+          const { status: _status, error: _error, metrics: _metrics, ...rest } = stripEtag(item);
+          transaction.updateEntity(toItemEntity(batchId, { ...rest, status: "notStarted", updatedAt: this.now().toISOString() }), "Replace", { etag: item.etag });
+          moved++;
+        }
+        if (moved === 0) return 0;
+        transaction.updateEntity(toShardEntity(batchId, shardKey, { counts, metrics: sums, running: shard.running }), "Replace", { etag: shard.etag });
+        try {
+          await this.items.submitTransaction(transaction.actions);
+          this.shards.delete(shardCacheKey);
+          return moved;
+        } catch (caught) {
+          if (!isStatus(caught, 412) && !isStatus(caught, 409)) throw caught;
+          this.shards.delete(shardCacheKey);
+          await jitter(attempt);
+        }
+      }
+    } finally {
+      this.releaseShard(batchId, shardKey);
+    }
+    throw new Error(`Items of batch ${batchId} could not be reopened: too many concurrent writers`);
+  }
+
+  /**
+   * The shards are read (with their etags) before the item rows: an outcome recorded after that
+   * read changes a shard, so the rebuild's conditional write fails and is tried again; one
+   * recorded before it is in the rows. Shard 0 gets the totals, the others are zeroed.
+   */
+  async recountItems(batchId: string): Promise<{ counts: ItemCounts; metrics: ItemMetrics }> {
+    await this.ensureTables();
+    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+      const shards = new Map<string, string>();
+      const shardRows = this.items.listEntities<Entity>({
+        queryOptions: { filter: odata`PartitionKey eq ${batchId} and RowKey ge ${COUNTER_ROW_PREFIX} and RowKey lt ${ITEM_ROW_PREFIX}`, select: ["RowKey"] },
+      });
+      for await (const entity of shardRows) shards.set(entity.rowKey, entity.etag);
+      const totals: ShardTotals = { counts: { ...NO_ITEMS }, metrics: {}, running: 0 };
+      for await (const page of this.listItems(batchId)) {
+        for (const item of page) {
+          if (item.status === "running") totals.running++;
+          if (!isFinalItemStatus(item.status)) continue;
+          totals.counts[item.status as ItemOutcome]++;
+          for (const [key, value] of Object.entries(item.metrics ?? {})) totals.metrics[key] = (totals.metrics[key] ?? 0) + value;
+        }
+      }
+      const transaction = new TableTransaction();
+      for (let shard = 0; shard < COUNTER_SHARDS; shard++) {
+        const rowKey = counterRowKey(shard);
+        const entity = toShardEntity(batchId, rowKey, shard === 0 ? totals : { counts: { ...NO_ITEMS }, metrics: {}, running: 0 });
+        const etag = shards.get(rowKey);
+        // A shard lost with its writes is created again; one that exists is replaced only as read.
+        if (etag) transaction.updateEntity(entity, "Replace", { etag });
+        else transaction.createEntity(entity);
+      }
+      for (const key of [...this.shards.keys()]) if (key.startsWith(`${batchId}/`)) this.shards.delete(key);
+      try {
+        await this.items.submitTransaction(transaction.actions);
+        return { counts: totals.counts, metrics: totals.metrics };
+      } catch (caught) {
+        if (!isStatus(caught, 412) && !isStatus(caught, 409)) throw caught;
+        await jitter(attempt);
+      }
+    }
+    throw new Error(`The counters of batch ${batchId} could not be rebuilt: too many concurrent writers`);
+  }
+
   async deleteItems(batchId: string): Promise<number> {
     await this.ensureTables();
     let deleted = 0;
@@ -465,6 +577,7 @@ function toBatchEntity(batch: BatchRecord): Entity {
   if (batch.error) entity.errorJson = JSON.stringify(batch.error);
   if (batch.milestones) entity.milestonesJson = JSON.stringify(batch.milestones);
   if (batch.archivedTotals) entity.archivedTotalsJson = JSON.stringify(batch.archivedTotals);
+  if (batch.repairs) entity.repairsJson = JSON.stringify(batch.repairs);
   for (const [key, value] of Object.entries(batch.labels ?? {})) entity[labelColumn(key)] = value;
   return entity;
 }
@@ -491,6 +604,7 @@ function fromBatchEntity(entity: TableEntityResult<Entity>): BatchRecord {
     ...(typeof entity.errorJson === "string" ? { error: parseError(entity.errorJson) } : {}),
     ...(typeof entity.milestonesJson === "string" ? { milestones: JSON.parse(entity.milestonesJson) as BatchRecord["milestones"] } : {}),
     ...(typeof entity.archivedTotalsJson === "string" ? { archivedTotals: JSON.parse(entity.archivedTotalsJson) as BatchRecord["archivedTotals"] } : {}),
+    ...(typeof entity.repairsJson === "string" ? { repairs: JSON.parse(entity.repairsJson) as BatchRecord["repairs"] } : {}),
     spec: (entity.spec as string | undefined) ?? "{}",
     ...(Object.keys(labels).length ? { labels } : {}),
   };

@@ -71,6 +71,15 @@ export class UploadBatchStore {
     return this.readJson<{ result: unknown }>(`${batchId}/results/${indexName(index)}.json`);
   }
 
+  /** The indexes that have a result: one listing of the batch's results prefix (5,000 names a request). */
+  async resultIndexes(batchId: string): Promise<Set<number>> {
+    await this.ensureContainer();
+    const indexes = new Set<number>();
+    const prefix = `${batchId}/results/`;
+    for await (const blob of this.container.listBlobsFlat({ prefix })) indexes.add(Number(blob.name.slice(prefix.length).replace(/\.json$/, "")));
+    return indexes;
+  }
+
   async writeSourceLocations(batchId: string, index: number, locations: unknown): Promise<void> {
     await this.writeJson(`${batchId}/sources/${indexName(index)}.json`, locations);
   }

@@ -1,3 +1,4 @@
+import pLimit from "p-limit";
 import type { AnalyzerRegistry } from "../../analyzers/registry.js";
 import { AnalyzerError } from "../../analyzers/analyzer.js";
 import type { DocbatchSettings } from "../../config/settings.js";
@@ -7,6 +8,7 @@ import type { BatchRecord, ItemRecord, ItemSeed } from "../../engine/model.js";
 import { blobPathProblem } from "../../storage/blobPath.js";
 import { StorageUrlError } from "../../storage/containerUrl.js";
 import { isResultName, resultBlobName, writeResult } from "../../storage/resultWriter.js";
+import { isStatus } from "../../storage/tableStatusStore.js";
 import { listContainerDocuments, readFileList, SourceError, toSourceError } from "../../storage/sourceListing.js";
 import { openBatchContainers, type ContainerServices } from "./containers.js";
 import { contentTooLarge, diItemError, documentError, invalidRequest, resultWriteError } from "./documentErrors.js";
@@ -43,7 +45,50 @@ export function createDocumentIntelligenceKind(services: () => DocumentIntellige
     },
     listItems: (batch) => listDocuments(batch, services()),
     processItem: (batch, item, options) => analyzeDocument(batch, item, options.signal, services()),
+    findMissingResults: (batch, succeeded, options) => missingResults(batch, succeeded, options.signal, services()),
   };
+}
+
+/** HEADs in flight at once when the listing could not settle every expected result. */
+const RESULT_CHECKS_AT_ONCE = 16;
+
+/**
+ * The result check before the batch's final status: succeeded documents whose `.ocr.json` is
+ * missing. One listing of the result prefix (5,000 names a request) compared with the succeeded
+ * items, not a HEAD per document, so its cost is a small fraction of the batch's. The listing
+ * stops once every expected result was seen; past a bound (the prefix holds far more than this
+ * batch wrote, e.g. other batches' results) what is left is asked for one by one. A result
+ * container this app may not list or read (a SAS granting write and create only) cannot be
+ * checked: nothing is reported missing, as before the check existed.
+ */
+async function missingResults(
+  batch: BatchRecord,
+  succeeded: AsyncIterable<ItemRecord[]>,
+  signal: AbortSignal | undefined,
+  services: DocumentIntelligenceKindServices,
+): Promise<number[]> {
+  const spec = specOf(batch);
+  const expected = new Map<string, number>();
+  for await (const page of succeeded) for (const item of page) expected.set(resultBlobName(spec.resultPrefix, relativeSourcePath(spec, item.name)), item.index);
+  if (expected.size === 0) return [];
+  const { result } = openBatchContainers(batch.batchId, spec, services);
+  try {
+    const budget = 2 * expected.size + 5_000;
+    let listed = 0;
+    for await (const blob of result.listBlobsFlat({ prefix: spec.resultPrefix, abortSignal: signal })) {
+      expected.delete(blob.name);
+      if (expected.size === 0 || ++listed >= budget) break;
+    }
+    if (listed >= budget && expected.size > 0) {
+      const limit = pLimit(RESULT_CHECKS_AT_ONCE);
+      const found = await Promise.all([...expected.keys()].map((name) => limit(async () => ((await result.getBlobClient(name).exists({ abortSignal: signal })) ? name : undefined))));
+      for (const name of found) if (name) expected.delete(name);
+    }
+  } catch (error) {
+    if (isStatus(error, 403)) return [];
+    throw error;
+  }
+  return [...expected.values()];
 }
 
 async function* listDocuments(batch: BatchRecord, services: DocumentIntelligenceKindServices): AsyncIterable<ItemSeed[]> {

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import pLimit from "p-limit";
 import type { DocbatchSettings } from "../../config/settings.js";
 import type { BatchKind, FinalizeResult, ItemResult } from "../../engine/batchKind.js";
 import { ItemError } from "../../engine/itemError.js";
@@ -44,6 +45,7 @@ export function createOpenAiBatchKind(services: () => OpenAiBatchKindServices): 
     itemTimeoutMs: 25 * 60_000,
     listItems: (batch, options) => listRequestLines(batch, services(), options.signal),
     processItem: (batch, item, options) => runRequestLine(batch, item, services(), options.signal),
+    findMissingResults: (batch, succeeded) => linesWithoutOutput(batch, succeeded, services()),
     finalize: (batch) => assembleResultFiles(batch, services()),
     purge: (batch) => services().openAiWork.purge(batch.batchId),
     keepsBatch: (batch) => stillListable(batch, services()),
@@ -153,6 +155,38 @@ async function runRequestLine(batch: BatchRecord, item: ItemRecord, services: Op
       ? { metrics: { inputTokens: usage.inputTokens, cachedTokens: usage.cachedTokens, outputTokens: usage.outputTokens, reasoningTokens: usage.reasoningTokens, totalTokens: usage.totalTokens } }
       : {}),
   };
+}
+
+/** Parts read at once by the result check. */
+const PARTS_READ_AT_ONCE = 4;
+
+/**
+ * The result check before finalize: succeeded lines with no output record in their part. Records
+ * are appended to a part as each line settles, so storage that lost an append (a rollback, a
+ * lost write) leaves a line counted succeeded whose answer finalize cannot find: it would be in
+ * neither file, or in the error file as lost. Such lines are run again. Each part holding a
+ * succeeded line is read once: a request per LINES_PER_PART lines, the reads finalize makes too.
+ */
+async function linesWithoutOutput(batch: BatchRecord, succeeded: AsyncIterable<ItemRecord[]>, services: OpenAiBatchKindServices): Promise<number[]> {
+  const byPart = new Map<number, number[]>();
+  for await (const page of succeeded) {
+    for (const { index } of page) {
+      const part = Math.floor(index / LINES_PER_PART);
+      const indexes = byPart.get(part);
+      if (indexes) indexes.push(index);
+      else byPart.set(part, [index]);
+    }
+  }
+  const limit = pLimit(PARTS_READ_AT_ONCE);
+  const missing = await Promise.all(
+    [...byPart].map(([part, indexes]) =>
+      limit(async () => {
+        const recorded = await services.openAiWork.readPart(batch.batchId, part);
+        return indexes.filter((index) => !recorded.get(index)?.some((entry) => entry.file === "output"));
+      }),
+    ),
+  );
+  return missing.flat().sort((a, b) => a - b);
 }
 
 /** Where finalize writes the two files: parts staged one at a time, committed in order at the end. */

@@ -37,7 +37,16 @@ export function createUploadBatchKind(services: () => UploadBatchKindServices): 
     listItems: (batch) => listUploads(batch),
     processItem: (batch, item, options) => processUpload(batch, item, options.signal, services()),
     purge: (batch) => services().uploads.purge(batch.batchId),
+    findMissingResults: (batch, succeeded) => missingResults(batch, succeeded, services()),
   };
+}
+
+/** The result check before the final status: succeeded documents without a result, by one listing of the batch's results (docbatch's own storage). */
+async function missingResults(batch: BatchRecord, succeeded: AsyncIterable<ItemRecord[]>, services: UploadBatchKindServices): Promise<number[]> {
+  const stored = await services.uploads.resultIndexes(batch.batchId);
+  const missing: number[] = [];
+  for await (const page of succeeded) for (const item of page) if (!stored.has(item.index)) missing.push(item.index);
+  return missing;
 }
 
 async function* listUploads(batch: BatchRecord): AsyncIterable<ItemSeed[]> {
