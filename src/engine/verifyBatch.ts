@@ -1,6 +1,6 @@
 import type { BatchKind } from "./batchKind.js";
 import type { EngineDeps } from "./engineDeps.js";
-import type { BatchRecord, BatchRepairs, EngineError } from "./model.js";
+import type { BatchRecord, BatchRepairs, EngineError, ItemRecord } from "./model.js";
 import { itemsPerActivity } from "./prepareBatch.js";
 import type { BatchRef } from "./refs.js";
 import { isFinalBatchStatus, settledCount } from "./statusRules.js";
@@ -29,13 +29,15 @@ export interface RepairPlan {
  * can check has it. Runs after the range tree (and after each run of repairs), before finalize:
  *
  * 1. The counters against the item count: a fixed number of reads, whatever the batch size.
- *    Only when they disagree are the unsettled rows listed (one filtered query); when those do not
- *    make up the difference either, the counters lost a write their rows kept, and are rebuilt
- *    from the rows. An item whose outcome and counter were lost together is simply unsettled:
- *    run again, it is counted once.
- * 2. The kind's result check (BatchKind.findMissingResults), over the succeeded items: a listing
- *    per batch, not a request per item. Items it names are reopened (row and counter in one
- *    change) and run again; their earlier result, if it reappears, is this batch's own.
+ *    Only when they disagree are the unsettled rows listed (one filtered query).
+ * 2. The kind's result check (BatchKind.findMissingResults), over the succeeded rows: a listing
+ *    per batch, not a request per item. Those rows are counted on the way: fewer or more than
+ *    the counters say also means a lost write (the unsettled rows are listed then too).
+ * 3. Counters that disagree with the rows (they lost a write the rows kept, or kept one the rows
+ *    lost) are rebuilt from the rows. An item whose outcome and counter were lost together (the
+ *    usual case: the store changes both in one transaction) is simply unsettled: run again, it
+ *    is counted once. Items the kind named are reopened (row and counter in one change) and run
+ *    again; their earlier result, if it reappears, is this batch's own.
  *
  * What needs running again goes back to the orchestration as runs of indexes, at most
  * MAX_CHILDREN of them, each run through the range tree again (settled items in a run are
@@ -62,19 +64,23 @@ export async function verifyBatch(input: VerifyBatchInput, deps: EngineDeps, log
   const name = `Batch ${batch.kind}/${batch.batchId}`;
 
   const { counts } = await store.readCounts(batch.batchId);
-  const counted = settledCount(counts);
-  let unsettled: number[] = [];
-  let countersRebuilt = 0;
-  if (counted !== itemCount) {
-    unsettled = await unsettledIndexes(store, batch.batchId);
-    if (counted + unsettled.length !== itemCount) {
-      const rebuilt = settledCount((await store.recountItems(batch.batchId)).counts);
-      countersRebuilt = 1;
-      log(`${name}: the counters held ${counted} settled items, the item rows ${rebuilt} (of ${itemCount}): counters rebuilt from the rows`);
-    }
-  }
+  let unsettled: number[] | undefined;
+  if (settledCount(counts) !== itemCount) unsettled = await unsettledIndexes(store, batch.batchId);
 
-  const missing = await missingResults(kind, batch, store, deps.shutdown);
+  const succeeded = { rows: 0 };
+  const missing = await missingResults(kind, batch, counting(store.listItems(batch.batchId, { statuses: ["succeeded"] }), succeeded), deps.shutdown);
+  // The kind's check read every succeeded row: counters that disagree with them lost a write
+  // too, even when the totals happen to add up (an outcome lost with its counter kept).
+  const succeededDisagree = kind.findMissingResults !== undefined && succeeded.rows !== counts.succeeded;
+  if (succeededDisagree) unsettled ??= await unsettledIndexes(store, batch.batchId);
+  unsettled ??= [];
+  let countersRebuilt = 0;
+  if (succeededDisagree || settledCount(counts) + unsettled.length !== itemCount) {
+    // Before any reopening: that takes counts off counters that must be right first.
+    const rebuilt = settledCount((await store.recountItems(batch.batchId)).counts);
+    countersRebuilt = 1;
+    log(`${name}: the counters held ${settledCount(counts)} settled items (${counts.succeeded} succeeded), the item rows ${rebuilt} (of ${itemCount}): counters rebuilt from the rows`);
+  }
   if (missing.length > 0) await store.reopenItems(batch.batchId, missing);
 
   const again = [...new Set([...unsettled, ...missing])].sort((a, b) => a - b);
@@ -104,9 +110,17 @@ async function unsettledIndexes(store: StatusStore, batchId: string): Promise<nu
   return indexes;
 }
 
-async function missingResults(kind: BatchKind, batch: BatchRecord, store: StatusStore, signal: AbortSignal): Promise<number[]> {
+async function missingResults(kind: BatchKind, batch: BatchRecord, succeeded: AsyncIterable<ItemRecord[]>, signal: AbortSignal): Promise<number[]> {
   if (!kind.findMissingResults) return [];
-  return kind.findMissingResults(batch, store.listItems(batch.batchId, { statuses: ["succeeded"] }), { signal });
+  return kind.findMissingResults(batch, succeeded, { signal });
+}
+
+/** The pages as they are, counting their rows into `seen`. */
+async function* counting(pages: AsyncIterable<ItemRecord[]>, seen: { rows: number }): AsyncIterable<ItemRecord[]> {
+  for await (const page of pages) {
+    seen.rows += page.length;
+    yield page;
+  }
 }
 
 const NOT_SETTLED: EngineError = {

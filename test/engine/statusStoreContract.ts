@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { newBatchId } from "../../src/engine/batchIds.js";
 import type { BatchRecord, ItemRecord } from "../../src/engine/model.js";
-import type { StatusStore } from "../../src/engine/statusStore.js";
+import { BatchExistsError, type StatusStore } from "../../src/engine/statusStore.js";
 
 /** The guarantees of src/engine/statusStore.ts, run against every StatusStore (table and in-memory). */
 export function statusStoreContract(name: string, open: () => Promise<{ store: StatusStore; close(): Promise<void> }>): void {
@@ -38,7 +38,7 @@ export function statusStoreContract(name: string, open: () => Promise<{ store: S
     test("a batch is created once, read back as written, and missing ones are undefined", async () => {
       const b = batch({ labels: { modelId: "m1" }, maxConcurrency: 3, startedAt: "2026-01-01T00:00:05.000Z" });
       await store.createBatch(b);
-      await assert.rejects(store.createBatch(b));
+      await assert.rejects(store.createBatch(b), BatchExistsError);
       const read = await store.getBatch(b.kind, b.batchId);
       assert.ok(read?.etag);
       const { etag: _etag, ...record } = read!;
@@ -233,6 +233,59 @@ export function statusStoreContract(name: string, open: () => Promise<{ store: S
       await store.deleteBatch(b.kind, b.batchId);
       await store.deleteBatch(b.kind, b.batchId);
       assert.equal(await store.getBatch(b.kind, b.batchId), undefined);
+    });
+  
+    test("reopened items leave the counters with their outcome and metrics, and count once when they settle again", async () => {
+      const b = batch();
+      await store.createBatch(b);
+      await store.addItems(b.batchId, 0, Array.from({ length: 5 }, (_, i) => ({ name: `o${i}` })));
+      await store.finishItem(b.batchId, 0, "succeeded", { metrics: { tokens: 3 } });
+      await store.finishItem(b.batchId, 1, "failed", { error: { code: "Bad", message: "bad" } });
+      await store.finishItem(b.batchId, 2, "skipped");
+      assert.equal(await store.reopenItems(b.batchId, [0, 1, 3, 1]), 2, "items not settled are left alone");
+      const reopened = await store.readCounts(b.batchId);
+      assert.deepEqual(reopened.counts, { succeeded: 0, failed: 0, skipped: 1, canceled: 0 });
+      assert.equal(reopened.metrics.tokens ?? 0, 0);
+      const [first, second] = await Promise.all([store.getItem(b.batchId, 0), store.getItem(b.batchId, 1)]);
+      assert.deepEqual([first?.status, first?.metrics, second?.status, second?.error], ["notStarted", undefined, "notStarted", undefined]);
+      await store.finishItems(b.batchId, [{ index: 0, outcome: "succeeded", metrics: { tokens: 3 } }, { index: 1, outcome: "succeeded", metrics: { tokens: 1 } }]);
+      const again = await store.readCounts(b.batchId);
+      assert.deepEqual(again.counts, { succeeded: 2, failed: 0, skipped: 1, canceled: 0 });
+      assert.equal(again.metrics.tokens, 4);
+    });
+
+    test("counters rebuilt from the rows lose no outcome recorded meanwhile", async () => {
+      const b = batch();
+      await store.createBatch(b);
+      await store.addItems(b.batchId, 0, Array.from({ length: 40 }, (_, i) => ({ name: `c${i}` })));
+      for (let index = 0; index < 20; index++) await store.finishItem(b.batchId, index, index % 5 ? "succeeded" : "failed", { metrics: { tokens: 2 } });
+      await store.markItemRunning(b.batchId, 38);
+      await store.markItemRunning(b.batchId, 39);
+      await Promise.all([
+        store.recountItems(b.batchId),
+        ...Array.from({ length: 18 }, (_, n) => store.finishItem(b.batchId, 20 + n, "succeeded", { metrics: { tokens: 2 } })),
+        store.recountItems(b.batchId),
+      ]);
+      const summary = await store.getSummary(b.kind, b.batchId);
+      assert.deepEqual(summary?.counts, { succeeded: 34, failed: 4, skipped: 0, canceled: 0 });
+      assert.deepEqual(summary?.metrics, { tokens: 76 });
+      assert.equal(summary?.running, 2);
+      assert.deepEqual((await store.recountItems(b.batchId)).counts, summary?.counts);
+    });
+
+    test("batches never started are due for the purge once unchanged for the retention period; started ones are not", async () => {
+      const old = "2026-01-01T00:00:00.000Z";
+      const due = batch({ updatedAt: old });
+      const recent = batch({ updatedAt: new Date().toISOString() });
+      const started = batch({ updatedAt: old, startedAt: old });
+      const preparing = batch({ updatedAt: old, status: "preparing" });
+      for (const b of [due, recent, started, preparing]) await store.createBatch(b);
+      const found = new Set<string>();
+      for await (const b of store.listBatchesToPurge(new Date(Date.now() - 3_600_000))) found.add(b.batchId);
+      assert.ok(found.has(due.batchId), "never started and quiet");
+      assert.ok(!found.has(recent.batchId), "never started but changed within the retention period");
+      assert.ok(!found.has(started.batchId), "started: the stranded-batch sweep's");
+      assert.ok(!found.has(preparing.batchId), "running");
     });
   });
 }

@@ -88,4 +88,36 @@ describe("runBatch orchestration through the local host", () => {
     assert.deepEqual(summary.metrics, { units: 45 });
     assert.ok(items.every((i) => i.status === "succeeded"));
   });
+
+  test("outcomes storage lost under the running batch and a lost result are run again before it finishes, each counted once", async () => {
+    // Items 1 and 6 lose their first recorded outcome with its counter (a rolled-back write),
+    // item 9 its first outcome only (counter kept); item 4's first result goes missing.
+    fixture.store.loseNextOutcomes([1, 6], "outcomeAndCounter");
+    fixture.store.loseNextOutcomes([9], "outcome");
+    const batch = await start({ items: 11, lostResults: [4] });
+    const { summary, items, seen } = await finish(batch);
+    assert.equal(summary.batch.status, "succeeded");
+    assert.deepEqual(summary.counts, { succeeded: 11, failed: 0, skipped: 0, canceled: 0 });
+    assert.deepEqual(summary.metrics, { units: 66 });
+    assert.ok(items.every((i) => i.status === "succeeded"));
+    assert.deepEqual([1, 4, 6, 9].map((index) => seen.attempts.get(index)), [2, 2, 2, 2]);
+    assert.ok(seen.results.has(4));
+    assert.equal(summary.batch.repairs?.items, 4);
+    for (const run of summary.batch.repairs!.runs) assert.ok(host.durable.getInstance(`${batch.batchId}:r${run.round}:${run.first}+${run.count}`), `repair range ${run.first}+${run.count} ran`);
+  });
+
+  test("a range terminated mid-batch: what it left unsettled is run by the check, and the batch settles every item", async () => {
+    // One item at a time: sub-ranges run in turn, so the terminated leaf's later items and the
+    // ranges after it have not started.
+    const batch = await start({ items: 12, delayMs: 40 }, 1);
+    const leaf = `${batch.batchId}:4+4`;
+    while (!host.durable.getInstance(leaf)) await new Promise((resolve) => setTimeout(resolve, 5));
+    const terminated = await fetch(`${host.url}/fake/terminate/${encodeURIComponent(leaf)}`, { method: "POST" });
+    assert.equal(terminated.status, 202);
+    const { summary, items } = await finish(batch);
+    assert.equal(summary.batch.status, "succeeded");
+    assert.deepEqual(summary.counts, { succeeded: 12, failed: 0, skipped: 0, canceled: 0 }, JSON.stringify([items.filter((i) => i.status !== "succeeded"), summary.batch.repairs]));
+    assert.ok(items.every((i) => i.status === "succeeded"));
+    assert.ok((summary.batch.repairs?.items ?? 0) > 0, "the check ran what the terminated range left");
+  });
 });

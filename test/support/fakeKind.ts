@@ -16,6 +16,8 @@ export interface FakeSpec {
   gated?: boolean;
   /** Finalize throws (retryably) this many times before it succeeds. */
   finalizeFailures?: number;
+  /** Items whose result is lost (as by storage) the first time it is written. */
+  lostResults?: number[];
   /** Per item index: how its first attempts fail. */
   failures?: Record<number, { times: number; error: "retryable" | "fatal" | "unknown"; retryAfterMs?: number }>;
 }
@@ -29,6 +31,8 @@ export interface FakeObservations {
   attempts: Map<number, number>;
   finalizeCalls: number;
   purged: boolean;
+  /** Items whose result the fake kind keeps (written when one succeeds); its result check looks here. */
+  results: Set<number>;
 }
 
 /**
@@ -42,7 +46,7 @@ export function createFakeKind(store: () => StatusStore, options: { name?: strin
   const observe = (batchId: string): FakeObservations => {
     let entry = observed.get(batchId);
     if (!entry) {
-      entry = { phases: [], inFlight: 0, maxInFlight: 0, processed: [], attempts: new Map(), finalizeCalls: 0, purged: false };
+      entry = { phases: [], inFlight: 0, maxInFlight: 0, processed: [], attempts: new Map(), finalizeCalls: 0, purged: false, results: new Set() };
       observed.set(batchId, entry);
     }
     return entry;
@@ -92,10 +96,18 @@ export function createFakeKind(store: () => StatusStore, options: { name?: strin
           });
         }
         seen.processed.push(item.index);
+        if (spec.lostResults?.includes(item.index) && attempt === 1) seen.results.delete(item.index);
+        else seen.results.add(item.index);
         return { status: "succeeded", metrics: { units: (JSON.parse(item.data ?? "{}") as { n: number }).n + 1 } };
       } finally {
         seen.inFlight--;
       }
+    },
+    async findMissingResults(batch, succeeded) {
+      const { results } = observe(batch.batchId);
+      const missing: number[] = [];
+      for await (const page of succeeded) for (const item of page) if (!results.has(item.index)) missing.push(item.index);
+      return missing;
     },
     async finalize(batch) {
       const seen = observe(batch.batchId);
