@@ -28,19 +28,14 @@ export async function prepareBatch(ref: BatchRef, deps: EngineDeps): Promise<Pre
   });
   if (batch.itemCount !== undefined && batch.itemsPerLeaf !== undefined) return plan(batch.itemCount, batch.itemsPerLeaf);
 
-  let itemCount = 0;
+  let itemCount: number;
   try {
-    for await (const page of kind.listItems(batch, { signal: deps.shutdown })) {
-      if (page.length === 0) continue;
-      await store.addItems(ref.batchId, itemCount, page);
-      itemCount += page.length;
-    }
+    itemCount = await listItemsIntoStore(kind, batch, deps);
   } catch (error) {
     if (!(error instanceof ItemError)) throw error;
     await failBatch(batch, error.toEngineError(), deps);
     return { outcome: "failed" };
   }
-  if (itemCount === 0) await store.addItems(ref.batchId, 0, []);
   // Kept with the batch: the purge derives the instance ids of its range orchestrations from it.
   const itemsPerLeaf = deps.limits.itemsPerLeaf;
   await store.updateBatch(ref.kind, ref.batchId, (current) => ({
@@ -52,6 +47,22 @@ export async function prepareBatch(ref: BatchRef, deps: EngineDeps): Promise<Pre
   return plan(itemCount, itemsPerLeaf);
 }
 
+/**
+ * Lists the kind's items into the store page by page; returns how many there are. Rows that
+ * exist are left as they are, so listing again (a re-delivered prepare, or the check before
+ * completion finding rows storage lost) only adds the missing ones. Throws the kind's ItemError.
+ */
+export async function listItemsIntoStore(kind: BatchKind, batch: BatchRecord, deps: Pick<EngineDeps, "store" | "shutdown">): Promise<number> {
+  let itemCount = 0;
+  for await (const page of kind.listItems(batch, { signal: deps.shutdown })) {
+    if (page.length === 0) continue;
+    await deps.store.addItems(batch.batchId, itemCount, page);
+    itemCount += page.length;
+  }
+  if (itemCount === 0) await deps.store.addItems(batch.batchId, 0, []);
+  return itemCount;
+}
+
 /** Items one activity takes: the kind's wish, never more than the batch may have in flight. */
 export function itemsPerActivity(kind: BatchKind, batch: Pick<BatchRecord, "maxConcurrency">, itemCount: number): number {
   const wanted = typeof kind.itemsPerActivity === "function" ? kind.itemsPerActivity(itemCount) : kind.itemsPerActivity;
@@ -60,6 +71,6 @@ export function itemsPerActivity(kind: BatchKind, batch: Pick<BatchRecord, "maxC
   return maxConcurrency === undefined ? size : Math.max(1, Math.min(size, maxConcurrency));
 }
 
-async function failBatch(batch: BatchRecord, error: EngineError, deps: EngineDeps): Promise<void> {
+export async function failBatch(batch: BatchRecord, error: EngineError, deps: EngineDeps): Promise<void> {
   await deps.store.updateBatch(batch.kind, batch.batchId, () => ({ status: "failed", error, completedAt: deps.now().toISOString() }));
 }

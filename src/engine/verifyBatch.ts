@@ -1,7 +1,8 @@
 import type { BatchKind } from "./batchKind.js";
 import type { EngineDeps } from "./engineDeps.js";
 import type { BatchRecord, BatchRepairs, EngineError, ItemRecord } from "./model.js";
-import { itemsPerActivity } from "./prepareBatch.js";
+import { ItemError } from "./itemError.js";
+import { failBatch, itemsPerActivity, listItemsIntoStore } from "./prepareBatch.js";
 import type { BatchRef } from "./refs.js";
 import { isFinalBatchStatus, settledCount } from "./statusRules.js";
 import type { ItemFinish, StatusStore } from "./statusStore.js";
@@ -13,6 +14,8 @@ export const MAX_REPAIR_ROUNDS = 3;
 export interface VerifyBatchInput extends BatchRef {
   /** 0 for the check after the range tree; n for the check after the n-th run of repairs. */
   round: number;
+  /** The items prepare listed, as the orchestration's history has it: the batch row may have lost it. */
+  itemCount?: number;
 }
 
 /** What the orchestration runs again before the batch may finish: nothing when `runs` is empty. */
@@ -52,7 +55,11 @@ export interface RepairPlan {
 export async function verifyBatch(input: VerifyBatchInput, deps: EngineDeps, log: (message: string) => void = () => undefined): Promise<RepairPlan> {
   const { store } = deps;
   const kind = deps.kinds.require(input.kind);
-  const batch = await store.getBatch(input.kind, input.batchId);
+  let batch: BatchRecord | undefined = await store.getBatch(input.kind, input.batchId);
+  if (batch && batch.itemCount === undefined && input.itemCount !== undefined && !batch.deleted && !isFinalBatchStatus(batch.status)) {
+    // Prepare ran (the history says so) but storage lost what it wrote: list the items again.
+    batch = await relist(kind, batch, deps, log);
+  }
   const itemCount = batch?.itemCount ?? 0;
   const plan = (runs: DocumentSpan[]): RepairPlan => ({
     runs,
@@ -80,6 +87,12 @@ export async function verifyBatch(input: VerifyBatchInput, deps: EngineDeps, log
     const rebuilt = settledCount((await store.recountItems(batch.batchId)).counts);
     countersRebuilt = 1;
     log(`${name}: the counters held ${settledCount(counts)} settled items (${counts.succeeded} succeeded), the item rows ${rebuilt} (of ${itemCount}): counters rebuilt from the rows`);
+    if (rebuilt + unsettled.length < itemCount) {
+      // Item rows themselves were lost: listed again, they come back unsettled.
+      const relisted = await relist(kind, batch, deps, log);
+      if (!relisted || isFinalBatchStatus(relisted.status)) return plan([]);
+      unsettled = await unsettledIndexes(store, batch.batchId);
+    }
   }
   if (missing.length > 0) await store.reopenItems(batch.batchId, missing);
 
@@ -102,6 +115,23 @@ export async function verifyBatch(input: VerifyBatchInput, deps: EngineDeps, log
   // the purge derives the instance ids of those runs from the batch row.
   const thisRound = recorded?.runs.filter((run) => run.round === input.round) ?? [];
   return plan(thisRound.length > 0 ? thisRound.map(({ first, count }) => ({ first, count })) : runs);
+}
+
+/** Lists the batch's items into the store again (missing rows only); a kind that can no longer list them fails the batch, as prepare would have. */
+async function relist(kind: BatchKind, batch: BatchRecord, deps: EngineDeps, log: (message: string) => void): Promise<BatchRecord | undefined> {
+  try {
+    const itemCount = await listItemsIntoStore(kind, batch, deps);
+    log(`Batch ${batch.kind}/${batch.batchId}: item rows were missing (storage lost them): the ${itemCount} items were listed again`);
+    return await deps.store.updateBatch(batch.kind, batch.batchId, (current) => ({
+      itemCount,
+      itemsPerLeaf: current.itemsPerLeaf ?? deps.limits.itemsPerLeaf,
+      status: "processing",
+    }));
+  } catch (error) {
+    if (!(error instanceof ItemError)) throw error;
+    await failBatch(batch, error.toEngineError(), deps);
+    return deps.store.getBatch(batch.kind, batch.batchId);
+  }
 }
 
 async function unsettledIndexes(store: StatusStore, batchId: string): Promise<number[]> {

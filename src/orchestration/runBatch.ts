@@ -60,7 +60,7 @@ export const runBatchOrchestrator: OrchestrationHandler = function* (context: Or
   }
   if (prepared.outcome === "ready" || prepared.outcome === "canceled") {
     for (let round = 0; ; round++) {
-      const plan = yield* activities.verifyBatch({ ...ref, round });
+      const plan = yield* activities.verifyBatch({ ...ref, round, ...(prepared.outcome === "ready" ? { itemCount: prepared.itemCount } : {}) });
       if (plan.runs.length === 0) break;
       const ranges = plan.runs.map((run): RangeInput => ({
         ...ref,

@@ -30,9 +30,9 @@ function givenEngine() {
     }
   }
 
-  async function checkAndFinish(ref: BatchRef) {
+  async function checkAndFinish(ref: BatchRef, itemCount?: number) {
     for (let round = 0; ; round++) {
-      const plan = await verifyBatch({ ...ref, round }, deps, log);
+      const plan = await verifyBatch({ ...ref, round, ...(itemCount !== undefined ? { itemCount } : {}) }, deps, log);
       if (plan.runs.length === 0) break;
       for (const run of plan.runs) await processSpan(ref, run.first, run.count, plan.perActivity);
     }
@@ -161,6 +161,30 @@ describe("the invariant before a batch's final status (in-memory store that lose
     assert.equal(seen.attempts.get(1), 1 + MAX_REPAIR_ROUNDS);
     assert.equal(summary.batch.repairs?.items, MAX_REPAIR_ROUNDS + 1);
     assert.equal(summary.batch.repairs?.lastRound, MAX_REPAIR_ROUNDS);
+  });
+
+  test("item rows storage lost are listed again and run; so are all of them when the batch row lost its item count too", async () => {
+    const engine = givenEngine();
+    const batch = await engine.start({ items: 10 });
+    await engine.runTree(batch);
+    engine.store.loseItemRows(batch.batchId, [8, 9]);
+    await engine.checkAndFinish(batch, 10);
+    let { summary, items, seen } = await engine.outcome(batch);
+    assert.deepEqual(summary.counts, { succeeded: 10, failed: 0, skipped: 0, canceled: 0 });
+    assert.equal(items.length, 10);
+    assert.deepEqual([seen.attempts.get(7), seen.attempts.get(8)], [1, 2]);
+    assert.match(engine.logs.join("\n"), /item rows were missing/);
+
+    const other = await engine.start({ items: 6 });
+    await engine.runTree(other);
+    engine.store.loseItemRows(other.batchId, [0, 1, 2, 3, 4, 5]);
+    await engine.store.updateBatch("fake", other.batchId, () => ({ itemCount: undefined }));
+    await engine.checkAndFinish(other, 6);
+    ({ summary, items } = await engine.outcome(other));
+    assert.equal(summary.batch.status, "succeeded");
+    assert.equal(summary.batch.itemCount, 6);
+    assert.deepEqual(summary.counts, { succeeded: 6, failed: 0, skipped: 0, canceled: 0 });
+    assert.ok(items.every((item) => item.status === "succeeded"));
   });
 
   test("a check delivered twice for one round runs the same items and counts its repairs once", async () => {

@@ -27,6 +27,16 @@ export class RollbackStatusStore extends InMemoryStatusStore {
     return records;
   }
 
+  /** Item rows lost altogether (with their counts, when settled), as a rolled-back prepare loses them. */
+  loseItemRows(batchId: string, indexes: readonly number[]): void {
+    for (const index of indexes) {
+      const row = this.items.get(batchId)?.get(index);
+      if (!row) continue;
+      if (isFinalItemStatus(row.record.status)) this.lose(batchId, index, "counter");
+      this.items.get(batchId)!.delete(index);
+    }
+  }
+
   lose(batchId: string, index: number, what: Loss): void {
     const row = this.items.get(batchId)?.get(index);
     if (!row || !isFinalItemStatus(row.record.status)) throw new Error(`item ${index} has no outcome to lose`);
