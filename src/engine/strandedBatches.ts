@@ -43,6 +43,11 @@ const DEFAULT_QUIET_MINUTES = 15;
  * stored item list and settled items stay settled, so nothing accepted is lost or counted twice.
  * A batch stranded again after that is failed, its unfinished items with it, so its caller gets
  * an answer instead of a batch that runs forever and is never purged.
+ *
+ * Finished batches are not looked at: a batch reaches a final status only after the check that
+ * every item settled with its result (verifyBatch.ts), so a batch claiming success with items
+ * unsettled can only be one finished before that check existed; re-checking every finished
+ * batch on each sweep would cost a read per batch for them alone.
  */
 export async function recoverStrandedBatches(deps: StrandedBatchDependencies): Promise<StrandedReport> {
   const quietSince = new Date(deps.now().getTime() - (deps.quietMinutes ?? DEFAULT_QUIET_MINUTES) * 60_000);

@@ -58,8 +58,8 @@ const RESULT_CHECKS_AT_ONCE = 16;
  * items, not a HEAD per document, so its cost is a small fraction of the batch's. The listing
  * stops once every expected result was seen; past a bound (the prefix holds far more than this
  * batch wrote, e.g. other batches' results) what is left is asked for one by one. A result
- * container this app may not list or read (a SAS granting write and create only) cannot be
- * checked: nothing is reported missing, as before the check existed.
+ * container this app may not list or read (a SAS granting write and create only), or one deleted
+ * since, cannot be checked: nothing is reported missing, as before the check existed.
  */
 async function missingResults(
   batch: BatchRecord,
@@ -85,7 +85,8 @@ async function missingResults(
       for (const name of found) if (name) expected.delete(name);
     }
   } catch (error) {
-    if (isStatus(error, 403)) return [];
+    // Not allowed to list or read (403), or the container is gone (404): the check cannot tell.
+    if (isStatus(error, 403) || isStatus(error, 404)) return [];
     throw error;
   }
   return [...expected.values()];
