@@ -7,6 +7,7 @@ import type { BatchRef } from "./refs.js";
 import { isFinalBatchStatus, settledCount } from "./statusRules.js";
 import type { ItemFinish, StatusStore } from "./statusStore.js";
 import { MAX_CHILDREN, type DocumentSpan } from "../orchestration/documentRanges.js";
+import { scrubSecrets } from "../storage/sourceError.js";
 
 /** Check rounds that may run items again; in the round after the last, what is still unsettled is failed. */
 export const MAX_REPAIR_ROUNDS = 3;
@@ -75,10 +76,20 @@ export async function verifyBatch(input: VerifyBatchInput, deps: EngineDeps, log
   if (settledCount(counts) !== itemCount) unsettled = await unsettledIndexes(store, batch.batchId);
 
   const succeeded = { rows: 0 };
-  const missing = await missingResults(kind, batch, counting(store.listItems(batch.batchId, { statuses: ["succeeded"] }), succeeded), deps.shutdown);
+  let missing: number[] = [];
+  let checked = false;
+  try {
+    missing = await missingResults(kind, batch, counting(store.listItems(batch.batchId, { statuses: ["succeeded"] }), succeeded), deps.shutdown);
+    checked = kind.findMissingResults !== undefined;
+  } catch (error) {
+    if (deps.shutdown.aborted) throw error;
+    // A safety net, not a step the batch depends on: a result store that cannot be reached (a
+    // caller's container) must not fail a batch whose items all settled.
+    log(`${name}: its results could not be checked (${scrubSecrets(error instanceof Error ? error.message : String(error)).slice(0, 300)}); left as recorded`);
+  }
   // The kind's check read every succeeded row: counters that disagree with them lost a write
   // too, even when the totals happen to add up (an outcome lost with its counter kept).
-  const succeededDisagree = kind.findMissingResults !== undefined && succeeded.rows !== counts.succeeded;
+  const succeededDisagree = checked && succeeded.rows !== counts.succeeded;
   if (succeededDisagree) unsettled ??= await unsettledIndexes(store, batch.batchId);
   unsettled ??= [];
   let countersRebuilt = 0;

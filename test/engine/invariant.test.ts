@@ -212,6 +212,25 @@ describe("the invariant before a batch's final status (in-memory store that lose
     assert.ok(items.every((item) => item.status !== "notStarted"));
   });
 
+  test("a result check that fails is logged and skipped: the batch still finishes", async () => {
+    const engine = givenEngine();
+    const batch = await engine.start({ items: 3 });
+    await engine.runTree(batch);
+    engine.fake.kind.findMissingResults = async () => {
+      throw new Error("result container unreachable: https://acct.blob.core.windows.net/c?sig=secret");
+    };
+    try {
+      await engine.checkAndFinish(batch);
+    } finally {
+      delete engine.fake.kind.findMissingResults;
+    }
+    const { summary } = await engine.outcome(batch);
+    assert.equal(summary.batch.status, "succeeded");
+    assert.deepEqual(summary.counts, { succeeded: 3, failed: 0, skipped: 0, canceled: 0 });
+    assert.match(engine.logs.join("\n"), /results could not be checked/);
+    assert.doesNotMatch(engine.logs.join("\n"), /secret/);
+  });
+
   test("a healthy batch is checked with no repair and no log line", async () => {
     const engine = givenEngine();
     const batch = await engine.start({ items: 7 });
