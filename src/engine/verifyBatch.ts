@@ -43,6 +43,9 @@ export interface RepairPlan {
  *    is counted once. Items the kind named are reopened (row and counter in one change) and run
  *    again; their earlier result, if it reappears, is this batch's own.
  *
+ * A healthy batch pays for one check: the counter reads, the succeeded rows a page at a time and
+ * the kind's listing; a further round only follows a repair.
+ *
  * What needs running again goes back to the orchestration as runs of indexes, at most
  * MAX_CHILDREN of them, each run through the range tree again (settled items in a run are
  * passed over by processItems). After MAX_REPAIR_ROUNDS rounds, what still cannot settle is
