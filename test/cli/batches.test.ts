@@ -60,9 +60,14 @@ describe("docbatch list, status, cancel and Ctrl-C (the CLI as a process)", () =
     assert.match(table.stdout, /^ID +FRONT DOOR +RUNS +STATUS +PROGRESS +CREATED$/m);
     assert.match(table.stdout, new RegExp(`^${id} +documentIntelligence +${HELD_MODEL} +running`, "m"));
 
+    // Watching the running batch: it ends (exit 3) once the cancel below has stopped the batch.
+    const watching = startCli(["status", id, "--watch"], { env });
     const canceled = await runCli(["cancel", id], { env });
     assert.equal(canceled.exitCode, 0, canceled.stderr);
     assert.match(canceled.stdout, new RegExp(`Canceled batch ${id}`));
+    const watched = await watching.done;
+    assert.equal(watched.exitCode, 3, watched.stderr);
+    assert.match(watched.stdout, new RegExp(`Batch ${id} \\(${HELD_MODEL}\\) canceled: `));
     const after = await runCli(["status", id], { env });
     assert.equal(after.exitCode, 3, "a canceled batch exits 3");
     assert.match(after.stdout, /canceled/);
