@@ -86,6 +86,33 @@ describe("docbatch list, status, cancel and Ctrl-C (the CLI as a process)", () =
     assert.equal((status.body as { status: string }).status, "canceled");
   });
 
+  test("dashboard prints the signed-in address: the key in the fragment, optionally a batch's page", async () => {
+    const plain = await runCli(["dashboard"], { env });
+    assert.equal(plain.exitCode, 0, plain.stderr);
+    assert.equal(plain.stdout, `${docbatch.host.url}/dashboard#key=${encodeURIComponent(docbatch.apiKey)}\n`);
+    const cli = startCli(["analyze", await folderOf(1), "--model", HELD_MODEL, "--cancel-on-exit"], { env });
+    const id = await startedBatchId(cli);
+    const batch = await runCli(["dashboard", "--batch", id], { env });
+    assert.equal(batch.stdout, `${docbatch.host.url}/dashboard#key=${encodeURIComponent(docbatch.apiKey)}&/batch/documentIntelligence/${id}\n`);
+    cli.child.kill("SIGINT");
+    assert.equal((await cli.done).exitCode, 130);
+  });
+
+  test("list --watch refreshes until Ctrl-C, then exits 0", async () => {
+    const cli = startCli(["list", "--watch"], { env });
+    let seen = "";
+    cli.child.stdout.on("data", (chunk: string) => (seen += chunk));
+    await new Promise<void>((resolve, reject) => {
+      const check = () => (/^ID +FRONT DOOR/m.test(seen) ? resolve() : setTimeout(check, 50));
+      cli.done.then((run) => reject(new Error(`list --watch ended by itself (exit ${run.exitCode}): ${run.stderr}`)));
+      check();
+    });
+    cli.child.kill("SIGINT");
+    const run = await cli.done;
+    assert.equal(run.exitCode, 0, run.stderr);
+    assert.match(run.stdout, /^ID +FRONT DOOR +RUNS +STATUS +PROGRESS +CREATED$/m);
+  });
+
   test("status of an unknown id exits 1", async () => {
     const run = await runCli(["status", "3f0c6a2e-0000-4000-8000-000000000000"], { env });
     assert.equal(run.exitCode, 1);

@@ -120,6 +120,15 @@ describe("dashboard page and API", () => {
     assert.ok(lines[1].startsWith('2,"docs/gone, ""quoted"".txt",failed,'), lines[1]);
     assert.equal(failed.items[0].name, 'docs/gone, "quoted".txt');
 
+    const result = await (await get(`${path}/items/1/result`, docbatch.apiKey)).json();
+    assert.equal(result.name, "docs/beta.txt");
+    assert.match(result.result.analyzeResult.content, /beta/, "the document's own .ocr.json");
+    const noResult = await (await get(`${path}/items/2/result`, docbatch.apiKey)).json();
+    assert.equal(noResult.status, "failed");
+    assert.equal(noResult.result, undefined);
+    assert.match(noResult.unavailable, /only a succeeded/);
+    for (const missing of ["items/3/result", "items/x/result", "items/1/other"]) assert.equal((await get(`${path}/${missing}`, docbatch.apiKey)).status, 404, missing);
+
     const timeline = await (await get(`${path}/timeline`, docbatch.apiKey)).json();
     assert.equal(timeline.complete, true);
     assert.equal(timeline.points.at(-1).settled, 3);

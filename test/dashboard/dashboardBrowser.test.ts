@@ -100,6 +100,13 @@ describe("dashboard in headless Chromium", () => {
     await row(ids.partial).waitFor();
     assert.ok(!page.url().includes(docbatch.apiKey), `the key left the address: ${page.url()}`);
     assert.equal(await page.locator("#signin").isVisible(), false);
+
+    // `docbatch dashboard --batch <id>` prints the key and the batch's page in one fragment.
+    await page.evaluate(() => sessionStorage.clear());
+    await page.goto(`${docbatch.host.url}/dashboard#key=${encodeURIComponent(docbatch.apiKey)}&/batch/documentIntelligence/${ids.partial}`);
+    await page.locator("#batchTitle", { hasText: ids.partial }).waitFor();
+    assert.ok(page.url().endsWith(`/dashboard#/batch/documentIntelligence/${ids.partial}`), page.url());
+    await page.goto(`${docbatch.host.url}/dashboard#/`);
   });
 
   test("a batch whose input was refused is not green and says why, in the list and on its page", async () => {
@@ -158,6 +165,16 @@ describe("dashboard in headless Chromium", () => {
     assert.doesNotMatch(await page.locator("#request").textContent() ?? "", /sig=/);
     assert.ok(await noHorizontalScroll(), "the batch page fits 1280 px");
     await page.screenshot({ path: path.join(OUTPUT, "dashboard-batch-1280.png"), fullPage: true });
+
+    // Each item links to its result.
+    await page.locator('#items tr[data-status="succeeded"] a.item-name', { hasText: "invoice-a" }).click();
+    await page.locator("#resultDialog #resultJson", { hasText: "invoice a" }).waitFor();
+    assert.match(await page.locator("#resultJson").innerText(), /"analyzeResult"/);
+    await page.click("#resultClose");
+    await locked.locator("a.item-name").click();
+    await page.locator("#resultNote", { hasText: "only a succeeded" }).waitFor();
+    await page.keyboard.press("Escape");
+
 
     // Delete asks first; "Keep it" keeps it.
     await page.click("#deleteBatch");

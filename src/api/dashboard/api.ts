@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import type { BatchRunner } from "../../engine/batches.js";
-import type { BatchSummary, ItemStatus } from "../../engine/model.js";
+import type { BatchRecord, BatchSummary, ItemStatus } from "../../engine/model.js";
 import { isFinalBatchStatus } from "../../engine/statusRules.js";
 import type { AppServices } from "../../services/appServices.js";
 import { requireApiKey } from "../http/apiKeyCheck.js";
@@ -8,6 +8,7 @@ import type { HttpProblem } from "../http/httpProblem.js";
 import { serve, type ErrorRenderer } from "../http/serve.js";
 import type { ApiRequest, ApiResponse } from "../http/types.js";
 import { batchView, stateOf, type DashboardState } from "./batchView.js";
+import { itemResult } from "./itemResult.js";
 import { ITEM_STATUSES, itemsCsv, queryItems, settledTimeline } from "./items.js";
 import { DASHBOARD_PAGE } from "./page.js";
 import { redactSpec } from "./redactSpec.js";
@@ -68,7 +69,8 @@ export function handleDashboardApi(request: ApiRequest, path: string, deps: Dash
     const query = new URL(request.url).searchParams;
     const segments = path.split("/").filter((segment) => segment.length > 0);
     const method = request.method.toUpperCase();
-    if (segments[0] !== "batches" || segments.length > 4) throw new DashboardError(404, "NotFound", `No dashboard API at /dashboard/api/${path}.`);
+    const itemRoute = segments.length === 6 && segments[3] === "items" && segments[5] === "result";
+    if (segments[0] !== "batches" || (segments.length > 4 && !itemRoute)) throw new DashboardError(404, "NotFound", `No dashboard API at /dashboard/api/${path}.`);
     if (segments.length === 1) {
       allow(method, ["GET"]);
       const kinds = services.kinds.names();
@@ -78,13 +80,17 @@ export function handleDashboardApi(request: ApiRequest, path: string, deps: Dash
       return { status: 200, jsonBody: { kinds, batches: batches.map(batchView) } };
     }
     if (segments.length === 2) throw new DashboardError(404, "NotFound", "Name a batch as /dashboard/api/batches/{kind}/{batchId}.");
-    const [, kind, batchId, action] = segments;
+    const [, kind, batchId, action, itemIndex] = segments;
     if (!services.kinds.get(kind)) throw new DashboardError(404, "NotFound", `No batch kind '${kind}'. Kinds: ${services.kinds.names().join(", ")}.`);
     if (action !== undefined && !ACTIONS.includes(action)) throw new DashboardError(404, "NotFound", `No '${action}' here; a batch has ${ACTIONS.join(", ")}.`);
     const batches = services.batches(deps.runner);
     const summary = await batches.summary(kind, batchId);
     if (!summary) throw new DashboardError(404, "NotFound", `No ${kind} batch '${batchId}'.`);
 
+    if (itemRoute) {
+      allow(method, ["GET"]);
+      return { status: 200, jsonBody: await resultOf(services, summary.batch, itemIndex) };
+    }
     switch (action) {
       case undefined:
         allow(method, ["GET", "DELETE"]);
@@ -124,6 +130,15 @@ export function handleDashboardApi(request: ApiRequest, path: string, deps: Dash
 async function detail(services: AppServices, summary: BatchSummary) {
   const failed = await queryItems(services.store, summary.batch.batchId, { statuses: ["failed"], limit: FAILED_ITEMS_SHOWN });
   return { ...batchView(summary), request: redactSpec(summary.batch.spec), failedItems: failed.items };
+}
+
+/** An item's result where its kind keeps it; 404 for an index the batch does not have. */
+async function resultOf(services: AppServices, batch: BatchRecord, indexText: string) {
+  const index = Number(indexText);
+  const item = /^\d{1,9}$/.test(indexText) ? await services.store.getItem(batch.batchId, index) : undefined;
+  if (!item) throw new DashboardError(404, "NotFound", `Batch '${batch.batchId}' has no item ${indexText.slice(0, 20)}.`);
+  const found = await itemResult(services, batch, item);
+  return { index, name: item.name, status: item.status, ...(found.found ? { result: found.result } : { unavailable: found.reason }) };
 }
 
 /** Delete removes a finished batch from every view; a running one must be canceled first (the page asks for both). */

@@ -45,8 +45,8 @@ tr.batch{cursor:pointer}tr.batch:hover{background:#f9fafb}
 .chip.succeeded{background:var(--ok-bg);color:var(--ok)}
 .chip.partial,.chip.canceling{background:var(--warn-bg);color:var(--warn)}
 .chip.failed{background:var(--bad-bg);color:var(--bad)}
-.reason{font-size:12px;color:var(--bad);margin-top:.2rem;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}.reason.muted{color:var(--muted)}
-col.c-state{width:9.5rem}col.c-progress{width:14rem}col.c-failed{width:5rem}col.c-updated{width:7rem}col.c-created{width:9rem}
+.reason{font-size:12px;line-height:1.35;color:var(--bad);margin-top:.2rem;overflow:hidden;display:-webkit-box;-webkit-box-orient:vertical;-webkit-line-clamp:2;overflow-wrap:anywhere}.reason.muted{color:var(--muted)}
+col.c-state{width:13rem}col.c-progress{width:14rem}col.c-failed{width:5rem}col.c-updated{width:7rem}col.c-created{width:9rem}
 col.c-index{width:4rem}col.c-status{width:7.5rem}col.c-error{width:42%}
 .axis{display:flex;justify-content:space-between;font-size:11px;color:var(--muted);margin-top:.15rem}
 .bar{display:flex;height:8px;border-radius:4px;background:#edf0f4;overflow:hidden;margin:.35rem 0 .2rem}
@@ -70,6 +70,8 @@ details summary{cursor:pointer;font-weight:600}
 #message{margin:0 0 1rem;color:var(--bad)}#message:empty{display:none}
 .signin{max-width:26rem;margin:4rem auto}.signin form{display:flex;gap:.5rem;margin-top:.8rem}.signin input{flex:1}
 dialog{border:1px solid var(--line);border-radius:12px;padding:1.2rem;max-width:28rem;width:calc(100% - 2rem)}
+#resultDialog{max-width:56rem}#resultDialog h2{overflow-wrap:anywhere}#resultDialog pre{max-height:60vh}
+a.item-name{display:block;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 dialog::backdrop{background:rgba(15,23,42,.45)}dialog .buttons{display:flex;justify-content:flex-end;gap:.5rem;margin-top:1rem}
 .more{text-align:center;margin-top:.6rem}.show-narrow{display:none}
 @media (max-width:760px){
@@ -129,6 +131,8 @@ dialog::backdrop{background:rgba(15,23,42,.45)}dialog .buttons{display:flex;just
   </div>
   <div class="card"><details><summary>Request that started it</summary><p class="muted small">As docbatch stored it; secrets (keys, SAS tokens) removed.</p><pre id="request"></pre></details></div>
 </section>
+<dialog id="resultDialog" aria-labelledby="resultTitle"><h2 id="resultTitle" class="mono"></h2><p id="resultNote" class="muted small"></p><pre id="resultJson"></pre>
+<div class="buttons"><button id="resultDownload">Download JSON</button><button id="resultClose" class="primary">Close</button></div></dialog>
 <dialog id="confirm"><h2 id="confirmTitle"></h2><p id="confirmText" class="muted"></p><form method="dialog" class="buttons"><button value="no" autofocus>Keep it</button><button value="yes" id="confirmYes" class="danger primary"></button></form></dialog>
 </main>
 <script>
@@ -205,7 +209,7 @@ function batchRow(b) {
   const reason = errorLine(b);
   const tr = el("tr", { class: "batch", tabIndex: 0, "data-kind": b.kind, "data-id": b.batchId, "data-state": b.state, "data-updated": b.updatedAt },
     el("td", {}, el("a", { class: "id mono", href: "#/batch/" + encodeURIComponent(b.kind) + "/" + encodeURIComponent(b.batchId), text: b.batchId }),
-      el("div", { class: "small muted", text: door(b.kind) + (b.labels.modelId ? " · " + b.labels.modelId : "") })),
+      el("div", { class: "small muted id", title: door(b.kind) + (b.labels.modelId ? " · " + b.labels.modelId : ""), text: door(b.kind) + (b.labels.modelId ? " · " + b.labels.modelId : "") })),
     el("td", {}, el("span", { class: "chip " + b.state, text: STATES[b.state] || b.state }), reason && el("div", { class: b.state === "failed" || b.state === "partial" ? "reason" : "reason muted", title: reason, text: reason })),
     el("td", {}, bar(b), el("div", { class: "small muted total", text: progressText(b) })),
     el("td", { class: "num hide-narrow failed-count" + (b.counts.failed ? " err" : ""), text: b.counts.failed }),
@@ -291,7 +295,8 @@ function drawChart() {
   if (points.length >= 1) {
     const t0 = points[0].t, t1 = Math.max(points[points.length - 1].t, t0 + 1);
     const x = (t) => ((t - t0) / (t1 - t0)) * W, y = (n) => H - P - (n / total) * (H - 2 * P);
-    const line = points.map((p) => x(p.t).toFixed(1) + "," + y(p.settled).toFixed(1)).join(" ");
+    // A step line: the count holds until the moment it changes.
+    const line = points.flatMap((p, i) => (i ? [[p.t, points[i - 1].settled], [p.t, p.settled]] : [[p.t, p.settled]])).map(([t, n]) => x(t).toFixed(1) + "," + y(n).toFixed(1)).join(" ");
     children.push(node("polygon", { points: "0," + (H - P) + " " + line + " " + x(points[points.length - 1].t).toFixed(1) + "," + (H - P), fill: "#2f5bea", "fill-opacity": ".12" }));
     children.push(node("polyline", { points: line, fill: "none", stroke: "#2f5bea", "stroke-width": 2, "vector-effect": "non-scaling-stroke" }));
   }
@@ -310,7 +315,7 @@ function itemRow(item) {
   const error = e ? el("div", {}, el("div", { class: "err", text: e.reason.code + ": " + e.reason.message }), e.reason.code !== e.code ? el("div", { class: "err-code", text: e.code + " · " + e.message }) : null) : el("span", { class: "muted", text: "—" });
   return el("tr", { "data-index": item.index, "data-status": item.status },
     el("td", { class: "num muted", text: item.index }),
-    el("td", {}, el("span", { class: "id mono", title: item.name, text: item.name }), e ? el("div", { class: "small err show-narrow", text: e.reason.code + ": " + e.reason.message }) : null),
+    el("td", {}, el("a", { class: "item-name mono", href: "#", title: "Show the result of " + item.name, text: item.name, onclick: (event) => { event.preventDefault(); showResult(item); } }), e ? el("div", { class: "small err show-narrow", text: e.reason.code + ": " + e.reason.message }) : null),
     el("td", {}, el("span", { class: "chip " + item.status, text: ITEM_STATES[item.status] || item.status })),
     el("td", { class: "hide-narrow" }, error));
 }
@@ -340,6 +345,27 @@ async function loadBatch(kind, id, first) {
   renderBatch(b);
   if (first || moved && view.next === undefined) await loadItems(false);
 }
+
+async function showResult(item) {
+  const b = view.batch;
+  $("resultTitle").textContent = item.name; $("resultNote").textContent = "Loading…"; $("resultJson").textContent = ""; $("resultDownload").hidden = true;
+  $("resultDialog").showModal();
+  try {
+    const answer = await api(batchPath(b.kind, b.batchId) + "/items/" + item.index + "/result");
+    $("resultNote").textContent = (ITEM_STATES[answer.status] || answer.status) + (answer.unavailable ? " · " + answer.unavailable : "");
+    if (answer.result !== undefined) {
+      const text = JSON.stringify(answer.result, null, 2);
+      $("resultJson").textContent = text; $("resultDownload").hidden = false;
+      $("resultDownload").onclick = () => saveText(text, "application/json", (item.name.split("/").pop() || "item") + ".result.json");
+    }
+  } catch (e) { $("resultNote").textContent = e.message; }
+}
+function saveText(text, type, name) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = el("a", { href: url, download: name }); document.body.append(a); a.click(); a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+$("resultClose").onclick = () => $("resultDialog").close();
 
 function confirmDialog(title, text, yes) {
   $("confirmTitle").textContent = title; $("confirmText").textContent = text; $("confirmYes").textContent = yes;
@@ -407,9 +433,7 @@ $("downloadFailed").onclick = async () => {
   try {
     const response = await fetch("/dashboard/api/" + batchPath(b.kind, b.batchId) + "/items.csv?status=failed", { headers: { "api-key": key() } });
     if (!response.ok) throw new Error("The download failed (HTTP " + response.status + ").");
-    const url = URL.createObjectURL(await response.blob());
-    const a = el("a", { href: url, download: b.batchId + "-failed.csv" }); document.body.append(a); a.click(); a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    saveText(await response.text(), "text/csv", b.batchId + "-failed.csv");
   } catch (e) { say(e.message); }
 };
 window.addEventListener("hashchange", route);

@@ -114,6 +114,19 @@ export const dashboardOpenApi: OpenApiPart = {
         responses: { "200": { description: "Items", ...json({ type: "object", required: ["items"], additionalProperties: false, properties: { items: { type: "array", items: ref("DashboardItem") }, next: { type: "integer", minimum: 0 } } }) }, ...errors },
       },
     },
+    "/dashboard/api/batches/{kind}/{batchId}/items/{index}/result": {
+      get: {
+        tags: ["dashboard"], summary: "One item's result, read where its kind keeps it (DI: its .ocr.json; upload batches: the extraction; OpenAI: the output or error line)", security,
+        parameters: [...batchParameters, { name: "index", in: "path", required: true, schema: { type: "integer", minimum: 0 } }],
+        responses: {
+          "200": {
+            description: "`result`, or `unavailable` saying why there is none (not succeeded, removed, too large)",
+            ...json({ type: "object", required: ["index", "name", "status"], additionalProperties: false, properties: { index: { type: "integer" }, name: { type: "string" }, status: itemStatus, result: {}, unavailable: { type: "string" } } }),
+          },
+          ...errors,
+        },
+      },
+    },
     "/dashboard/api/batches/{kind}/{batchId}/items.csv": {
       get: {
         tags: ["dashboard"], summary: "The batch's items as CSV (default: the failed ones)", security, parameters: [...batchParameters, statusParameter],
