@@ -5,6 +5,7 @@ import { mkdir, readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { BlobServiceClient, ContainerClient, ContainerSASPermissions } from "@azure/storage-blob";
 import pLimit from "p-limit";
+import { checkStorageConnectionString } from "./connection.js";
 import { UsageError } from "./exitCodes.js";
 
 const TRANSFER_CONCURRENCY = 8;
@@ -21,13 +22,19 @@ export async function listLocalFiles(folder: string): Promise<string[]> {
     .sort();
 }
 
-/** The container a local folder goes to: the one named, or a new one per run. */
-export async function containerForUpload(connectionString: string | undefined, name: string | undefined): Promise<ContainerClient> {
+/** Fails (before anything is sent) unless the CLI has a storage account it can upload a folder to. */
+export function requireUploadStorage(connectionString: string | undefined): asserts connectionString is string {
   if (!connectionString) {
     throw new UsageError(
       "Uploading a local folder needs AZURE_STORAGE_CONNECTION_STRING (an account docbatch can read; `npm run local` provides its Azurite), or give a container URL instead of a folder.",
     );
   }
+  checkStorageConnectionString(connectionString);
+}
+
+/** The container a local folder goes to: the one named, or a new one per run. */
+export async function containerForUpload(connectionString: string | undefined, name: string | undefined): Promise<ContainerClient> {
+  requireUploadStorage(connectionString);
   const service = BlobServiceClient.fromConnectionString(connectionString);
   const container = service.getContainerClient(name ?? `cli-upload-${new Date().toISOString().slice(0, 10)}-${randomBytes(4).toString("hex")}`);
   await container.createIfNotExists();

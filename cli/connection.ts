@@ -29,6 +29,7 @@ export function resolveConnection(options: { dataDir?: string; env?: NodeJS.Proc
     );
   }
   const fromEnv = Boolean(env.DOCBATCH_URL && env.DOCBATCH_KEY);
+  checkServiceUrl(url, env.DOCBATCH_URL ? "DOCBATCH_URL" : `DOCBATCH_URL in ${path.join(dataDir, ENDPOINTS_FILE_NAME)}`);
   return {
     url: url.replace(/\/+$/, ""),
     key,
@@ -54,5 +55,66 @@ function fromLocalHostFiles(dataDir: string): Partial<LocalEndpoints> | undefine
     return { DOCBATCH_URL: `http://127.0.0.1:${ports.app}`, DOCBATCH_KEY: key, AZURE_STORAGE_CONNECTION_STRING: storage };
   } catch {
     return undefined;
+  }
+}
+
+/** How to set a value a shell would cut or misread: in single quotes. */
+const QUOTE_HINT = "a shell cuts an unquoted value at the first ';' or '&', so set it in single quotes";
+
+/** A docbatch URL the CLI can call, else one sentence saying what is wrong. */
+export function checkServiceUrl(value: string, name: string): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    throw new UsageError(`${name} '${shown(value)}' is not an http(s) URL; give it as https://host (${QUOTE_HINT}: export ${name.split(" ")[0]}='https://...').`);
+  }
+}
+
+/**
+ * A storage connection string the CLI can upload with, else one sentence saying what is wrong:
+ * most often it was cut at its first ';' by an unquoted `export` (or by `source`-ing a file).
+ */
+export function checkStorageConnectionString(value: string): void {
+  const parts = new Map<string, string>();
+  for (const part of value.split(";").filter((piece) => piece.trim())) {
+    const at = part.indexOf("=");
+    if (at > 0) parts.set(part.slice(0, at).trim().toLowerCase(), part.slice(at + 1).trim());
+  }
+  const fix = `${QUOTE_HINT}: export AZURE_STORAGE_CONNECTION_STRING='DefaultEndpointsProtocol=...;AccountName=...;AccountKey=...;BlobEndpoint=...'`;
+  if (parts.get("usedevelopmentstorage") === "true") return;
+  const endpoint = [...parts].find(([key]) => key.endsWith("endpoint"));
+  if (endpoint && !isUrl(endpoint[1])) throw new UsageError(`AZURE_STORAGE_CONNECTION_STRING has ${endpoint[0]}='${shown(endpoint[1])}', which is not a URL (${fix}).`);
+  const signed = parts.has("accountname") && parts.has("accountkey");
+  const shared = parts.has("sharedaccesssignature") && [...parts.keys()].some((key) => key.endsWith("endpoint"));
+  if (!signed && !shared) {
+    const has = parts.size === 0 ? "nothing of a connection string" : `only ${[...parts.keys()].join(", ")}`;
+    throw new UsageError(`AZURE_STORAGE_CONNECTION_STRING '${shown(value)}' is cut short: it has ${has} and no AccountName/AccountKey (${fix}).`);
+  }
+}
+
+function isUrl(value: string): boolean {
+  try {
+    return /^https?:$/.test(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
+
+/** A value as far as it is safe and short to show (a key never appears whole). */
+function shown(value: string): string {
+  const withoutSecrets = value.replace(/(AccountKey|SharedAccessSignature|sig)=[^;&]*/gi, "$1=***");
+  return withoutSecrets.length > 80 ? `${withoutSecrets.slice(0, 77)}...` : withoutSecrets;
+}
+
+/** A container URL given on the command line: a URL, and a SAS not cut at its first '&'. */
+export function checkContainerUrl(value: string, name: string): void {
+  if (!isUrl(value)) throw new UsageError(`${name} '${shown(value)}' is not an http(s) URL of a container (${QUOTE_HINT}).`);
+  const query = new URL(value).searchParams;
+  if (query.size > 0 && !query.has("sig")) {
+    throw new UsageError(`${name} '${shown(value)}' has a SAS without its signature (sig=): ${QUOTE_HINT}, e.g. docbatch analyze 'https://account.blob.core.windows.net/container?sv=...&sig=...'.`);
   }
 }

@@ -1,14 +1,18 @@
 #!/usr/bin/env node
 // `docbatch`: the command-line client (bin/docbatch.mjs runs this compiled file).
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { analyze } from "./commands/analyze.js";
-import { cancel, list, status } from "./commands/batches.js";
+import { cancel, dashboard, list, status } from "./commands/batches.js";
 import { extract } from "./commands/extract.js";
 import { openAiBatch } from "./commands/openai.js";
 import { DEFAULT_BATCH_ENDPOINT } from "./frontDoors/openai.js";
 import { ExitCode, ServiceError, UsageError } from "./exitCodes.js";
 
 const program = new Command("docbatch")
+  .version(packageVersion())
   .description("Run document batches on docbatch: analyze a folder, follow progress, get the results.")
   .showHelpAfterError()
   .addHelpText(
@@ -19,7 +23,10 @@ local folders), or else through the data folder of a running \`npm run local\` (
 default .local-data/ of this repo).
 
 Exit codes: 0 all documents succeeded or were skipped, 2 some documents failed, 3 the batch failed or
-was canceled, 1 usage or service errors, 130 interrupted (Ctrl-C).`,
+was canceled, 1 usage or service errors, 130 interrupted (Ctrl-C).
+
+Failures are listed one per line, for every command: the path (or custom_id and input line), the
+most specific error code, the message; by path, or by line for OpenAI batches.`,
   );
 
 const jsonOption = () => new Option("--json", "print one JSON document on stdout and no progress");
@@ -69,6 +76,7 @@ program
   .command("list")
   .description("the newest batches of every front door")
   .option("--limit <n>", "how many", positiveInteger, 20)
+  .option("--watch", "refresh every 2 s (in place on a terminal) until Ctrl-C")
   .addOption(jsonOption())
   .addOption(dataOption())
   .action(async (options) => finish(await list(options)));
@@ -77,6 +85,7 @@ program
   .command("status")
   .description("a batch's status, counts and failed items")
   .argument("<id>", "batch id (any front door)")
+  .option("--watch", "refresh every 2 s (in place on a terminal) until the batch ends or Ctrl-C")
   .addOption(jsonOption())
   .addOption(dataOption())
   .action(async (id: string, options) => finish(await status(id, options)));
@@ -88,6 +97,20 @@ program
   .addOption(jsonOption())
   .addOption(dataOption())
   .action(async (id: string, options) => finish(await cancel(id, options)));
+
+program
+  .command("dashboard")
+  .description("print the dashboard's address, signed in (the key rides in the URL fragment, which browsers never send)")
+  .option("--batch <id>", "open this batch's page")
+  .addOption(jsonOption())
+  .addOption(dataOption())
+  .action(async (options) => finish(await dashboard(options)));
+
+/** The version in the clone's package.json (dist/cli/main.js is two folders below it). */
+function packageVersion(): string {
+  const manifest = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "package.json");
+  return (JSON.parse(readFileSync(manifest, "utf8")) as { version: string }).version;
+}
 
 function positiveInteger(value: string): number {
   const number = Number(value);
@@ -111,6 +134,10 @@ function describe(error: unknown): string {
   const code = (error as { code?: string; cause?: { code?: string } })?.code ?? (error as { cause?: { code?: string } })?.cause?.code;
   if (code === "ECONNREFUSED" || code === "ENOTFOUND") {
     return `cannot reach docbatch or its storage (${code}: ${(error as Error).message}). Is \`npm run local\` running, and are DOCBATCH_URL / the data folder current?`;
+  }
+  // A URL that reached a client unchecked: still one sentence, not a stack trace.
+  if (code === "ERR_INVALID_URL") {
+    return `a URL is not valid; check DOCBATCH_URL and the URLs given, and put them in single quotes (a shell cuts unquoted values at ';' and '&').`;
   }
   return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }

@@ -36,7 +36,7 @@ export function formatDuration(seconds: number | undefined): string {
 }
 
 const PLAIN_LINE_INTERVAL_MS = 1_000;
-const BAR_FORMAT = "{phase} [{bar}] {settled}/{totalText} | ok {succeeded} failed {failed} skipped {skipped} | {rateText}/s | ETA {etaText}";
+const BAR_FORMAT = "{phase} [{bar}] {settled}/{totalText} | {countsText} | {rateText}/s | ETA {etaText}";
 
 export class ProgressDisplay {
   private bar?: cliProgress.SingleBar;
@@ -74,10 +74,10 @@ export class ProgressDisplay {
       if (counts.total !== undefined) this.bar.setTotal(counts.total);
       this.bar.update(payload.settled, payload);
     } else if (this.mode === "plain") {
-      const line = `${this.phase}: ${payload.settled}/${payload.totalText} (${counts.succeeded} ok, ${counts.failed} failed, ${counts.skipped} skipped), ${payload.rateText}/s, ETA ${payload.etaText}`;
+      const line = `${this.phase}: ${payload.settled}/${payload.totalText} (${payload.countsText}), ${payload.rateText}/s, ETA ${payload.etaText}`;
       // A line when the counts change, at most one a second (a log of 10,000 uploads stays short),
       // and always the phase's last one.
-      const key = `${payload.settled}/${payload.totalText}:${counts.failed}:${counts.skipped}`;
+      const key = `${payload.settled}/${payload.totalText}:${payload.countsText}`;
       const finished = counts.total !== undefined && payload.settled >= counts.total;
       if (key !== this.lastKey && (finished || this.now() - this.lastLineAt >= PLAIN_LINE_INTERVAL_MS)) {
         this.stream.write(`${line}\n`);
@@ -105,12 +105,18 @@ export class ProgressDisplay {
       phase: this.phase,
       settled: figures.settled,
       totalText: counts.total === undefined ? "?" : String(counts.total),
-      succeeded: counts.succeeded,
-      failed: counts.failed,
-      skipped: counts.skipped,
+      countsText: progressCounts(counts),
       // Not "eta"/"rate": cli-progress fills those names itself.
       rateText: figures.ratePerSecond.toFixed(1),
       etaText: formatDuration(figures.etaSeconds),
     };
   }
+}
+
+/** "5 ok, 1 failed", with skipped and canceled only when there are some (OpenAI never skips). */
+export function progressCounts(counts: ItemCounts): string {
+  const parts = [`${counts.succeeded} ok`, `${counts.failed} failed`];
+  if (counts.skipped) parts.push(`${counts.skipped} skipped`);
+  if (counts.canceled) parts.push(`${counts.canceled} canceled`);
+  return parts.join(", ");
 }

@@ -1,8 +1,8 @@
 // `docbatch analyze <folder | container URL>`: the Document Intelligence flow end to end.
 import path from "node:path";
 import { ContainerClient } from "@azure/storage-blob";
-import { blobNameIn, containerForUpload, containerSasUrl, downloadBlobs, listLocalFiles, uploadFiles } from "../blobTransfer.js";
-import { resolveConnection, type Connection } from "../connection.js";
+import { blobNameIn, containerForUpload, requireUploadStorage, containerSasUrl, downloadBlobs, listLocalFiles, uploadFiles } from "../blobTransfer.js";
+import { checkContainerUrl, resolveConnection, type Connection } from "../connection.js";
 import { ExitCode, UsageError } from "../exitCodes.js";
 import { followWithProgress } from "../follow.js";
 import { DocumentIntelligenceDoor, failedDocuments, type DiBatchState } from "../frontDoors/documentIntelligence.js";
@@ -43,8 +43,12 @@ export async function analyze(source: string, options: AnalyzeOptions): Promise<
   const progress = new ProgressDisplay(mode);
   const started = Date.now();
   const door = new DocumentIntelligenceDoor(connection);
+  const fromUrl = /^https?:\/\//i.test(source);
+  // Settings a shell may have cut are checked before anything is sent.
+  if (fromUrl) checkContainerUrls(source, options);
+  else requireUploadStorage(connection.storageConnectionString);
   await door.requireModel(options.model);
-  const place = /^https?:\/\//i.test(source) ? await containerPlace(source, options) : await uploadFolder(source, options, connection, progress);
+  const place = fromUrl ? await containerPlace(source, options) : await uploadFolder(source, options, connection, progress);
 
   const { id } = await door.start(options.model, {
     azureBlobSource: { containerUrl: place.sourceSasUrl, ...(place.prefix ? { prefix: place.prefix } : {}) },
@@ -100,6 +104,11 @@ async function uploadFolder(folder: string, options: AnalyzeOptions, connection:
     resultPrefix: normalizePrefix(options.resultPrefix ?? RESULT_PREFIX),
     documentCount: files.length,
   };
+}
+
+function checkContainerUrls(sourceUrl: string, options: AnalyzeOptions): void {
+  checkContainerUrl(sourceUrl, "The container URL");
+  if (options.results) checkContainerUrl(options.results, "--results");
 }
 
 async function containerPlace(sourceUrl: string, options: AnalyzeOptions): Promise<BatchPlace> {

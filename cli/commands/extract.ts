@@ -8,7 +8,7 @@ import { listLocalFiles } from "../blobTransfer.js";
 import { resolveConnection } from "../connection.js";
 import { ExitCode, UsageError } from "../exitCodes.js";
 import { followWithProgress } from "../follow.js";
-import { failedUploads, jobView, UploadBatchDoor, uploadOutcomes, type UploadOutcome } from "../frontDoors/uploadBatch.js";
+import { UploadBatchDoor, uploadOutcomes, type UploadOutcome } from "../frontDoors/uploadBatch.js";
 import { outputModeFor, ProgressDisplay } from "../progress.js";
 import { exitCodeFor, printSummary } from "../summary.js";
 
@@ -83,21 +83,24 @@ export async function extract(folder: string, options: ExtractOptions): Promise<
     total: files.length,
     progress,
     poll: async () => {
-      const job = await door.status(id);
-      return job && { view: jobView(job), retryAfterMs: POLL_MS };
+      const view = await door.view(id);
+      return view && { view, retryAfterMs: POLL_MS };
     },
     cancelOnExit: options.cancelOnExit,
     cancel: () => door.cancel(id),
   });
   if (final === "interrupted") return ExitCode.interrupted;
 
-  const results = await door.results(id);
-  const outcomes = uploadOutcomes(results, names);
+  // docbatch numbers uploads as they arrive; results are written in the folder's order.
+  const uploadedResults = await door.results(id);
+  const order = inFolderOrder(files, names, uploadedResults.length);
+  const results = order.map((index) => uploadedResults[index]);
+  const outcomes = uploadOutcomes(results, order.map((index) => names[index]));
   if (options.out && outFormat) await writeResults(options.out, outFormat, results, outcomes);
   printSummary(
     {
       batch: final.view,
-      failed: failedUploads(outcomes),
+      failed: final.view.counts.failed > 0 ? await door.failed(id, names) : [],
       ...(options.out ? { downloaded: { count: results.length, folder: path.resolve(options.out) } } : {}),
       elapsedMs: Date.now() - started,
     },
@@ -105,6 +108,14 @@ export async function extract(folder: string, options: ExtractOptions): Promise<
   );
   if (!options.out && mode !== "json") process.stdout.write(`Add --out results.json (or .csv) to save the results.\n`);
   return exitCodeFor(final.view);
+}
+
+/** Upload indexes in the order of `files` (the folder's, sorted); uploads the CLI did not name come last. */
+function inFolderOrder(files: readonly string[], names: readonly string[], count: number): number[] {
+  const indexOf = new Map(names.map((name, index) => [name, index]));
+  const named = files.flatMap((file) => (indexOf.has(file) ? [indexOf.get(file)!] : []));
+  const taken = new Set(named);
+  return [...named, ...Array.from({ length: count }, (_, index) => index).filter((index) => !taken.has(index))];
 }
 
 function formatOf(out: string): "json" | "csv" {
@@ -127,7 +138,7 @@ async function readSchema(file: string): Promise<string> {
   return text;
 }
 
-/** JSON: `[{ file, result } | { file, error }]` in upload order; CSV: docbatch's columns with `file` added. */
+/** JSON: `[{ file, result } | { file, error }]` in folder order; CSV: docbatch's columns with `file` added. */
 async function writeResults(out: string, format: "json" | "csv", results: readonly unknown[], outcomes: readonly UploadOutcome[]): Promise<void> {
   const text = format === "csv" ? resultsCsv(results, { fileNames: outcomes.map((outcome) => outcome.file) }) : `${JSON.stringify(outcomes, null, 2)}\n`;
   await writeFile(out, text);

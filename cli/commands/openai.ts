@@ -1,11 +1,14 @@
 // `docbatch openai <requests.jsonl>`: the OpenAI Batch flow end to end (upload the file, create the
 // batch, follow it, download its output and error files).
+import { createReadStream } from "node:fs";
 import { mkdir, readFile, stat } from "node:fs/promises";
+import { createInterface } from "node:readline";
 import path from "node:path";
 import type { Batch } from "openai/resources/batches";
 import { resolveConnection } from "../connection.js";
 import { ExitCode, UsageError } from "../exitCodes.js";
 import { followWithProgress } from "../follow.js";
+import type { FailedItem } from "../batchView.js";
 import { batchView, failedLinesOf, OpenAiBatchDoor } from "../frontDoors/openai.js";
 import { outputModeFor, ProgressDisplay } from "../progress.js";
 import { exitCodeFor, printSummary } from "../summary.js";
@@ -51,7 +54,7 @@ export async function openAiBatch(input: string, options: OpenAiOptions): Promis
   if (final === "interrupted") return ExitCode.interrupted;
 
   const written = await downloadFiles(door, final.batch, outDir, path.basename(input).replace(/\.jsonl?$/i, ""));
-  const failed = written.errors ? failedLinesOf(await readFile(written.errors, "utf8")) : [];
+  const failed = written.errors ? await withInputLines(input, failedLinesOf(await readFile(written.errors, "utf8"))) : [];
   printSummary(
     {
       batch: final.view,
@@ -83,4 +86,28 @@ async function downloadFiles(door: OpenAiBatchDoor, batch: Batch, outDir: string
     written.count++;
   }
   return written;
+}
+
+/** The failed lines with their line numbers in the input, found by custom_id (read as a stream). */
+async function withInputLines(input: string, failed: FailedItem[]): Promise<FailedItem[]> {
+  if (failed.length === 0) return failed;
+  const wanted = new Set(failed.map((item) => item.name));
+  const lineOf = new Map<string, number>();
+  let number = 0;
+  for await (const text of createInterface({ input: createReadStream(input), crlfDelay: Infinity })) {
+    number++;
+    if (lineOf.size === wanted.size) break;
+    const customId = customIdOf(text);
+    if (customId !== undefined && wanted.has(customId) && !lineOf.has(customId)) lineOf.set(customId, number);
+  }
+  return failed.map((item) => (lineOf.has(item.name) ? { ...item, line: lineOf.get(item.name) } : item));
+}
+
+function customIdOf(line: string): string | undefined {
+  try {
+    const parsed = JSON.parse(line) as { custom_id?: unknown };
+    return typeof parsed.custom_id === "string" ? parsed.custom_id : undefined;
+  } catch {
+    return undefined;
+  }
 }

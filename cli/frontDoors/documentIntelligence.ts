@@ -110,10 +110,14 @@ export class DocumentIntelligenceDoor {
   }
 }
 
+/** Failed documents with DI's most specific reason: the innererror when there is one. */
 export function failedDocuments(details: DocumentDetail[], nameOf: (sourceUrl: string) => string): FailedItem[] {
   return details
     .filter((detail) => detail.status === "failed")
-    .map((detail) => ({ name: nameOf(detail.sourceUrl), error: describeError(detail.error) }));
+    .map((detail) => {
+      const reason = detail.error?.innererror?.code ? detail.error.innererror : detail.error;
+      return { name: nameOf(detail.sourceUrl), code: reason?.code ?? "failed", message: reason?.message ?? "no error given" };
+    });
 }
 
 function describeError(error: DocumentDetail["error"]): string {
@@ -136,7 +140,7 @@ function toView(modelId: string, body: OperationBody): BatchView {
       failed: body.result?.failedCount ?? 0,
       skipped: body.result?.skippedCount ?? 0,
       // Every document has a row (and a detail) once the batch is listed.
-      ...(body.result?.details?.length ? { total: body.result.details.length } : {}),
+      ...(body.result?.details?.length ? { total: body.result.details.length, canceled: body.result.details.filter((detail) => detail.status === "canceled").length } : {}),
     },
     percentCompleted: body.percentCompleted,
     createdAt: body.createdDateTime,

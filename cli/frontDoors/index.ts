@@ -3,7 +3,7 @@ import type { BatchView, FailedItem, FrontDoorName } from "../batchView.js";
 import type { Connection } from "../connection.js";
 import { DocumentIntelligenceDoor, failedDocuments } from "./documentIntelligence.js";
 import { batchView, OpenAiBatchDoor } from "./openai.js";
-import { failedUploads, jobView, UploadBatchDoor, uploadOutcomes } from "./uploadBatch.js";
+import { UploadBatchDoor } from "./uploadBatch.js";
 
 export interface FoundBatch {
   view: BatchView;
@@ -47,13 +47,9 @@ function uploadBatch(connection: Connection): FrontDoorClient {
     list: (limit) => door.list(limit),
     claims: (id) => UUID.test(id),
     find: async (id) => {
-      const job = await door.status(id);
-      if (!job) return undefined;
-      return {
-        view: jobView(job),
-        failed: job.failedDocs > 0 ? failedUploads(uploadOutcomes(await door.results(id))) : [],
-        cancel: () => door.cancel(id),
-      };
+      const view = await door.view(id);
+      if (!view) return undefined;
+      return { view, failed: view.counts.failed > 0 ? await door.failed(id) : [], cancel: () => door.cancel(id) };
     },
   };
 }

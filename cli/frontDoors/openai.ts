@@ -86,29 +86,49 @@ export function failedLinesOf(errorFile: string): FailedItem[] {
         response?: { status_code?: number; body?: { error?: { message?: string; code?: string | null } } } | null;
         error?: { code?: string; message?: string } | null;
       };
+      const name = entry.custom_id ?? "(no custom_id)";
+      if (entry.error) return { name, code: entry.error.code || "failed", message: entry.error.message ?? "" };
       const bodyError = entry.response?.body?.error;
-      const error = entry.error
-        ? [entry.error.code, entry.error.message].filter(Boolean).join(": ")
-        : [entry.response?.status_code, bodyError?.code, bodyError?.message].filter((part) => part !== undefined && part !== null && part !== "").join(": ");
-      return { name: entry.custom_id ?? "(no custom_id)", error: error || "failed" };
+      const status = entry.response?.status_code;
+      return { name, code: bodyError?.code || (status !== undefined ? `HTTP ${status}` : "failed"), message: [status !== undefined && bodyError?.code ? `HTTP ${status}` : "", bodyError?.message ?? ""].filter(Boolean).join(": ") };
     });
 }
+
+/** Problems of a refused input shown (the rest are counted). */
+const PROBLEMS_SHOWN = 20;
 
 export function batchView(batch: Batch): BatchView {
   const outcome =
     batch.status === "completed" ? "succeeded" : batch.status === "cancelled" ? "canceled" : batch.status === "failed" || batch.status === "expired" ? "failed" : "running";
   const counts = batch.request_counts;
-  const problems = batch.errors?.data?.map((problem) => [problem.code, problem.line ? `line ${problem.line}` : undefined, problem.message].filter(Boolean).join(": "));
+  const problems = batch.errors?.data ?? [];
+  const settled = (counts?.completed ?? 0) + (counts?.failed ?? 0);
   return {
     id: batch.id,
     frontDoor: "openai",
     label: batch.endpoint,
     status: batch.status,
     outcome,
-    counts: { ...(counts?.total ? { total: counts.total } : {}), succeeded: counts?.completed ?? 0, failed: counts?.failed ?? 0, skipped: 0 },
+    counts: {
+      ...(counts?.total ? { total: counts.total } : {}),
+      succeeded: counts?.completed ?? 0,
+      failed: counts?.failed ?? 0,
+      skipped: 0,
+      ...(outcome === "canceled" && counts?.total ? { canceled: Math.max(0, counts.total - settled) } : {}),
+    },
     createdAt: new Date(batch.created_at * 1000).toISOString(),
-    ...(problems?.length ? { error: problems.join("; ") } : batch.status === "expired" ? { error: "The batch expired before every line ran." } : {}),
+    ...(problems.length
+      ? { problems: problems.slice(0, PROBLEMS_SHOWN).map(problemLine), problemCount: problems.length }
+      : batch.status === "expired"
+        ? { error: "The batch expired before every line ran." }
+        : {}),
   };
+}
+
+/** `line 2  invalid_json_line  is not valid JSON ...`: the line number once, not again in the message. */
+function problemLine(problem: { code?: string; line?: number | null; message?: string }): string {
+  const message = (problem.message ?? "").replace(/^Line \d+:?\s*/, "");
+  return [problem.line ? `line ${problem.line}` : undefined, problem.code, message].filter(Boolean).join("  ");
 }
 
 function serviceError(what: string, error: unknown): Error {

@@ -4,7 +4,7 @@ import { openAsBlob } from "node:fs";
 import type { BatchView, FailedItem } from "../batchView.js";
 import type { Connection } from "../connection.js";
 import { ServiceError } from "../exitCodes.js";
-import { DashboardApi } from "./dashboard.js";
+import { DashboardApi, type DashboardBatch } from "./dashboard.js";
 
 /** The fields of DocuDevs' ProcessingJob the CLI reads. */
 export interface ProcessingJob {
@@ -63,10 +63,32 @@ export class UploadBatchDoor {
     return this.call("results", "GET", `/job/result/${guid}/json`);
   }
 
-  /** Newest jobs first (DocuDevs lists them in that order). */
+  /** Newest jobs first (DocuDevs lists them in that order), with docbatch's own counts. */
   async list(limit: number): Promise<BatchView[]> {
-    const page = await this.call<{ content: ProcessingJob[] }>("list", "GET", `/job/list?page=0&size=${Math.min(limit, 1000)}`);
-    return page.content.map(jobView);
+    const [page, own] = await Promise.all([
+      this.call<{ content: ProcessingJob[] }>("list", "GET", `/job/list?page=0&size=${Math.min(limit, 1000)}`),
+      this.dashboard.batches(UPLOAD_BATCH_KIND),
+    ]);
+    const byId = new Map(own.map((batch) => [batch.batchId, batch]));
+    return page.content.map((job) => jobView(job, byId.get(job.guid)));
+  }
+
+  /** The job in DocuDevs' words, with docbatch's own counts (canceled apart from failed); undefined when there is none. */
+  async view(guid: string): Promise<BatchView | undefined> {
+    const [job, own] = await Promise.all([this.status(guid), this.dashboard.batch(UPLOAD_BATCH_KIND, guid)]);
+    return job && jobView(job, own);
+  }
+
+  /**
+   * The failed documents with their codes, by the names they were uploaded under: `names[index]`
+   * when the CLI uploaded them, else the name docbatch's message starts with ("<file>: <why>";
+   * docbatch numbers upload-batch items, it does not name them).
+   */
+  async failed(guid: string, names: readonly (string | undefined)[] = []): Promise<FailedItem[]> {
+    return (await this.dashboard.failedItems(UPLOAD_BATCH_KIND, guid)).map(({ index, code, message }) => {
+      const { file, why } = namedMessage(message, names[index]);
+      return { name: file ?? `document ${index}`, code, message: why };
+    });
   }
 
   cancel(guid: string): Promise<void> {
@@ -97,20 +119,28 @@ export class UploadBatchDoor {
   }
 }
 
-export function jobView(job: ProcessingJob): BatchView {
-  const outcome =
-    job.status === "COMPLETED" ? "succeeded" : job.status === "ERROR" ? (/cancel/i.test(job.error ?? "") ? "canceled" : "failed") : "running";
+/** `own`: the dashboard's view of the same batch, whose counts keep canceled documents apart (DocuDevs counts them failed). */
+export function jobView(job: ProcessingJob, own?: DashboardBatch): BatchView {
+  // DocuDevs says ERROR for a canceled batch too; docbatch's own view tells them apart.
+  const outcome = job.status === "COMPLETED" ? "succeeded" : job.status === "ERROR" ? (own?.state === "canceled" ? "canceled" : "failed") : "running";
   return {
     id: job.guid,
     frontDoor: "uploadBatch",
     label: "extraction",
     status: job.status,
     outcome,
-    counts: { total: job.totalDocs, succeeded: job.completedDocs, failed: job.failedDocs, skipped: 0 },
+    counts: own ? { total: job.totalDocs, ...own.counts } : { total: job.totalDocs, succeeded: job.completedDocs, failed: job.failedDocs, skipped: 0 },
     createdAt: job.createdAt,
     updatedAt: job.updatedAt,
     ...(job.status === "ERROR" && job.error ? { error: job.error } : {}),
   };
+}
+
+/** A message without the file name it starts with: the name given, or the one found there. */
+function namedMessage(message: string, name: string | undefined): { file?: string; why: string } {
+  if (name) return { file: name, why: message.startsWith(`${name}: `) ? message.slice(name.length + 2) : message };
+  const split = /^([^:]+): (.*)$/s.exec(message);
+  return split ? { file: split[1], why: split[2] } : { why: message };
 }
 
 /** One document of a batch's results, named. */
@@ -127,14 +157,8 @@ export interface UploadOutcome {
 export function uploadOutcomes(results: readonly unknown[], names: readonly (string | undefined)[] = []): UploadOutcome[] {
   return results.map((entry, index) => {
     const error = typeof entry === "string" && entry.startsWith(ERROR_PREFIX) ? entry.slice(ERROR_PREFIX.length) : undefined;
-    const name = names[index];
-    if (error === undefined) return { file: name ?? `document ${index}`, result: entry };
-    if (name) return { file: name, error: error.startsWith(`${name}: `) ? error.slice(name.length + 2) : error };
-    const split = /^([^:]+): (.*)$/s.exec(error);
-    return { file: split?.[1] ?? `document ${index}`, error: split?.[2] ?? error };
+    if (error === undefined) return { file: names[index] ?? `document ${index}`, result: entry };
+    const { file, why } = namedMessage(error, names[index]);
+    return { file: file ?? `document ${index}`, error: why };
   });
-}
-
-export function failedUploads(outcomes: readonly UploadOutcome[]): FailedItem[] {
-  return outcomes.flatMap((outcome) => (outcome.error === undefined ? [] : [{ name: outcome.file, error: outcome.error }]));
 }

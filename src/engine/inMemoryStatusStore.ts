@@ -35,7 +35,9 @@ export class InMemoryStatusStore implements StatusStore {
     const row = this.batches.get(batchKey(kind, batchId));
     if (!row) return undefined;
     const record = copy(row.record);
-    return { batch: record, ...(record.archivedTotals ?? (await this.readCounts(batchId))), running: this.running.get(batchId) ?? 0 };
+    const items = [...(this.items.get(batchId)?.values() ?? [])].map((item) => item.record.updatedAt);
+    const itemsChangedAt = items.length > 0 ? { itemsChangedAt: items.reduce((newest, at) => (at > newest ? at : newest)) } : {};
+    return { batch: record, ...(record.archivedTotals ?? (await this.readCounts(batchId))), running: this.running.get(batchId) ?? 0, ...itemsChangedAt };
   }
 
   async updateBatch(kind: string, batchId: string, change: (current: BatchRecord) => Partial<BatchRecord> | undefined): Promise<BatchRecord | undefined> {

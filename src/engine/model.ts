@@ -137,6 +137,17 @@ export interface BatchSummary {
   metrics: ItemMetrics;
   /** Items recorded `running` and not settled yet (kinds with `recordsRunning`); the stores always set it. */
   running?: number;
+  /**
+   * When an item of the batch last changed (marked running or settled), ISO 8601; the batch row
+   * itself is not written per item, so this is what shows a running batch moving.
+   */
+  itemsChangedAt?: string;
+}
+
+/** When anything about a batch last changed: its row or one of its items. */
+export function lastChangeOf(summary: Pick<BatchSummary, "batch" | "itemsChangedAt">): string {
+  const { updatedAt } = summary.batch;
+  return summary.itemsChangedAt && Date.parse(summary.itemsChangedAt) > Date.parse(updatedAt) ? summary.itemsChangedAt : updatedAt;
 }
 
 export const FINAL_BATCH_STATUSES: ReadonlySet<BatchStatus> = new Set(["succeeded", "failed", "canceled", "expired"]);

@@ -38,6 +38,10 @@ interface ShardTotals {
   metrics: ItemMetrics;
   running: number;
 }
+interface BatchTotals extends ShardTotals {
+  /** The newest shard's Timestamp: every item change writes a shard (in the item's transaction). */
+  itemsChangedAt?: string;
+}
 interface Shard extends ShardTotals {
   etag: string;
 }
@@ -108,7 +112,8 @@ export class TableStatusStore implements StatusStore {
     const [batch, totals] = await Promise.all([this.getBatch(kind, batchId), this.readTotals(batchId)]);
     if (!batch) return undefined;
     const { etag: _etag, ...record } = batch;
-    return { batch: record, ...(record.archivedTotals ?? totals), running: totals.running };
+    const itemsChangedAt = totals.itemsChangedAt ? { itemsChangedAt: totals.itemsChangedAt } : {};
+    return { batch: record, ...(record.archivedTotals ?? totals), running: totals.running, ...itemsChangedAt };
   }
 
   async updateBatch(
@@ -227,11 +232,12 @@ export class TableStatusStore implements StatusStore {
   }
 
   /** The shards summed: one query of COUNTER_SHARDS rows. */
-  private async readTotals(batchId: string): Promise<ShardTotals> {
+  private async readTotals(batchId: string): Promise<BatchTotals> {
     await this.ensureTables();
     const counts: ItemCounts = { ...NO_ITEMS };
     const metrics: ItemMetrics = {};
     let running = 0;
+    let itemsChangedAt: Date | undefined;
     const shards = this.items.listEntities<Entity>({
       queryOptions: { filter: odata`PartitionKey eq ${batchId} and RowKey ge ${COUNTER_ROW_PREFIX} and RowKey lt ${ITEM_ROW_PREFIX}` },
     });
@@ -240,9 +246,11 @@ export class TableStatusStore implements StatusStore {
       for (const key of Object.keys(counts) as (keyof ItemCounts)[]) counts[key] += shard.counts[key];
       for (const [key, value] of Object.entries(shard.metrics)) metrics[key] = (metrics[key] ?? 0) + value;
       running += shard.running;
+      const written = entity.timestamp ? new Date(String(entity.timestamp)) : undefined;
+      if (written && !Number.isNaN(written.getTime()) && (!itemsChangedAt || written > itemsChangedAt)) itemsChangedAt = written;
     }
     // Items marked running before the shards counted them are settled below zero: never report less than none.
-    return { counts, metrics, running: Math.max(0, running) };
+    return { counts, metrics, running: Math.max(0, running), ...(itemsChangedAt ? { itemsChangedAt: itemsChangedAt.toISOString() } : {}) };
   }
 
   /** A counter shard, from this process's cache when it has it. */

@@ -9,7 +9,7 @@ import { makeCorruptPdf, makeTextPdf } from "../support/documents.js";
 
 interface JsonSummary {
   batch: { id: string; status: string; outcome: string; counts: { succeeded: number; failed: number; skipped: number; total?: number } };
-  failed: { name: string; error: string }[];
+  failed: { name: string; code: string; message: string }[];
   downloaded?: { count: number; folder: string };
 }
 
@@ -50,9 +50,16 @@ describe("docbatch analyze (the CLI as a process against the app)", () => {
 
     assert.equal(run.exitCode, 2, run.stderr);
     assert.match(run.stderr, /Uploading 4 files/);
-    assert.match(run.stderr, /Analyzing: 4\/4 \(3 ok, 1 failed, 0 skipped\)/, "plain progress off a terminal");
-    assert.match(run.stdout, /succeeded in \S+: 3 succeeded, 1 failed, 0 skipped/);
-    assert.match(run.stdout, /Failed \(1\):\n {2}broken\/scan\.pdf: InvalidRequest\/InvalidContent: .*PDF/);
+    assert.match(run.stderr, /Analyzing: 4\/4 \(3 ok, 1 failed\)/, "plain progress off a terminal");
+    assert.match(run.stdout, /succeeded in \S+: 3 succeeded, 1 failed, 0 skipped\./);
+    // One failure format for every command: path, the most specific code (DI's innererror), message.
+    assert.match(run.stdout, /^Failed \(1\):\n {2}broken\/scan\.pdf {2}InvalidContent {2}.*PDF/m);
+    const id = /Batch ([0-9a-f-]{36}) started/.exec(run.stderr)![1];
+    const status = await runCli(["status", id], { env });
+    assert.equal(status.exitCode, 2, "status of a batch with failed documents exits 2, as the run did");
+    // The same line; status names the blob by its path in the container (the upload went under documents/).
+    const reason = /InvalidContent {2}(.*)$/m.exec(run.stdout)![1];
+    assert.ok(status.stdout.includes(`Failed (1):\n  documents/broken/scan.pdf  InvalidContent  ${reason}\n`), status.stdout);
     assert.deepEqual(await filesUnder(out), ["2024/march/report one.pdf.ocr.json", "2024/ünïcødé #1.md.ocr.json", "notes.txt.ocr.json"]);
     const report = JSON.parse(await readFile(path.join(out, "2024/march/report one.pdf.ocr.json"), "utf8"));
     assert.equal(report.status, "succeeded");
@@ -67,7 +74,7 @@ describe("docbatch analyze (the CLI as a process against the app)", () => {
     assert.equal(first.stderr, "", "no progress with --json");
     const summary = JSON.parse(first.stdout) as JsonSummary;
     assert.equal(summary.batch.status, "succeeded");
-    assert.deepEqual(summary.batch.counts, { succeeded: 2, failed: 0, skipped: 0, total: 2 });
+    assert.deepEqual(summary.batch.counts, { succeeded: 2, failed: 0, skipped: 0, total: 2, canceled: 0 });
     assert.deepEqual(await listBlobNames(docbatch.blobService.getContainerClient(container)), [
       "documents/a.txt",
       "documents/sub/b.txt",
@@ -79,12 +86,12 @@ describe("docbatch analyze (the CLI as a process against the app)", () => {
     const again = await runCli(["analyze", folder, "--container", container, "--json", "--out", out], { env });
     assert.equal(again.exitCode, 0, again.stderr);
     const skipped = JSON.parse(again.stdout) as JsonSummary;
-    assert.deepEqual(skipped.batch.counts, { succeeded: 0, failed: 0, skipped: 2, total: 2 });
+    assert.deepEqual(skipped.batch.counts, { succeeded: 0, failed: 0, skipped: 2, total: 2, canceled: 0 });
     assert.deepEqual(skipped.downloaded, { count: 2, folder: out }, "existing results are downloaded too");
     assert.deepEqual(await filesUnder(out), ["a.txt.ocr.json", "sub/b.txt.ocr.json"]);
 
     const redone = JSON.parse((await runCli(["analyze", folder, "--container", container, "--json", "--overwrite"], { env })).stdout) as JsonSummary;
-    assert.deepEqual(redone.batch.counts, { succeeded: 2, failed: 0, skipped: 0, total: 2 });
+    assert.deepEqual(redone.batch.counts, { succeeded: 2, failed: 0, skipped: 0, total: 2, canceled: 0 });
   });
 
   test("a container URL with --prefix and --results is analyzed in place", async () => {
@@ -96,7 +103,7 @@ describe("docbatch analyze (the CLI as a process against the app)", () => {
       { env },
     );
     assert.equal(run.exitCode, 0, run.stderr);
-    assert.deepEqual((JSON.parse(run.stdout) as JsonSummary).batch.counts, { succeeded: 2, failed: 0, skipped: 0, total: 2 });
+    assert.deepEqual((JSON.parse(run.stdout) as JsonSummary).batch.counts, { succeeded: 2, failed: 0, skipped: 0, total: 2, canceled: 0 });
     assert.deepEqual(await listBlobNames(results), ["x.txt.ocr.json", "y.txt.ocr.json"]);
     assert.deepEqual(await filesUnder(out), ["x.txt.ocr.json", "y.txt.ocr.json"]);
   });

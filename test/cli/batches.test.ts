@@ -60,9 +60,14 @@ describe("docbatch list, status, cancel and Ctrl-C (the CLI as a process)", () =
     assert.match(table.stdout, /^ID +FRONT DOOR +RUNS +STATUS +PROGRESS +CREATED$/m);
     assert.match(table.stdout, new RegExp(`^${id} +documentIntelligence +${HELD_MODEL} +running`, "m"));
 
+    // Watching the running batch: it ends (exit 3) once the cancel below has stopped the batch.
+    const watching = startCli(["status", id, "--watch"], { env });
     const canceled = await runCli(["cancel", id], { env });
     assert.equal(canceled.exitCode, 0, canceled.stderr);
     assert.match(canceled.stdout, new RegExp(`Canceled batch ${id}`));
+    const watched = await watching.done;
+    assert.equal(watched.exitCode, 3, watched.stderr);
+    assert.match(watched.stdout, new RegExp(`Batch ${id} \\(${HELD_MODEL}\\) canceled: `));
     const after = await runCli(["status", id], { env });
     assert.equal(after.exitCode, 3, "a canceled batch exits 3");
     assert.match(after.stdout, /canceled/);
@@ -79,6 +84,33 @@ describe("docbatch list, status, cancel and Ctrl-C (the CLI as a process)", () =
     assert.match(run.stderr, new RegExp(`Canceled batch ${id}\\.`));
     const status = await docbatch.client.path("/documentModels/{modelId}/analyzeBatchResults/{resultId}", HELD_MODEL, id).get();
     assert.equal((status.body as { status: string }).status, "canceled");
+  });
+
+  test("dashboard prints the signed-in address: the key in the fragment, optionally a batch's page", async () => {
+    const plain = await runCli(["dashboard"], { env });
+    assert.equal(plain.exitCode, 0, plain.stderr);
+    assert.equal(plain.stdout, `${docbatch.host.url}/dashboard#key=${encodeURIComponent(docbatch.apiKey)}\n`);
+    const cli = startCli(["analyze", await folderOf(1), "--model", HELD_MODEL, "--cancel-on-exit"], { env });
+    const id = await startedBatchId(cli);
+    const batch = await runCli(["dashboard", "--batch", id], { env });
+    assert.equal(batch.stdout, `${docbatch.host.url}/dashboard#key=${encodeURIComponent(docbatch.apiKey)}&/batch/documentIntelligence/${id}\n`);
+    cli.child.kill("SIGINT");
+    assert.equal((await cli.done).exitCode, 130);
+  });
+
+  test("list --watch refreshes until Ctrl-C, then exits 0", async () => {
+    const cli = startCli(["list", "--watch"], { env });
+    let seen = "";
+    cli.child.stdout.on("data", (chunk: string) => (seen += chunk));
+    await new Promise<void>((resolve, reject) => {
+      const check = () => (/^ID +FRONT DOOR/m.test(seen) ? resolve() : setTimeout(check, 50));
+      cli.done.then((run) => reject(new Error(`list --watch ended by itself (exit ${run.exitCode}): ${run.stderr}`)));
+      check();
+    });
+    cli.child.kill("SIGINT");
+    const run = await cli.done;
+    assert.equal(run.exitCode, 0, run.stderr);
+    assert.match(run.stdout, /^ID +FRONT DOOR +RUNS +STATUS +PROGRESS +CREATED$/m);
   });
 
   test("status of an unknown id exits 1", async () => {

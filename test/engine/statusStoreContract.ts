@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { newBatchId } from "../../src/engine/batchIds.js";
-import type { BatchRecord, ItemRecord } from "../../src/engine/model.js";
+import { lastChangeOf, type BatchRecord, type ItemRecord } from "../../src/engine/model.js";
 import { BatchExistsError, type StatusStore } from "../../src/engine/statusStore.js";
 
 /** The guarantees of src/engine/statusStore.ts, run against every StatusStore (table and in-memory). */
@@ -195,6 +195,28 @@ export function statusStoreContract(name: string, open: () => Promise<{ store: S
       assert.equal((await store.getSummary(b.kind, b.batchId))?.running, 13, "a settled item is not counted running");
       const readCounts = await store.readCounts(b.batchId);
       assert.deepEqual(Object.keys(readCounts).sort(), ["counts", "metrics"]);
+    });
+
+    test("the summary says when an item last changed, so a running batch is seen moving without writing its row", async () => {
+      const b = batch({ status: "processing", startedAt: "2026-01-01T00:00:00.000Z" });
+      await store.createBatch(b);
+      await store.addItems(b.batchId, 0, [{ name: "a" }, { name: "b" }]);
+      const listed = await store.getSummary(b.kind, b.batchId);
+      assert.ok(listed?.itemsChangedAt, "items listed are a change");
+      const later = async (previous: string) => {
+        // Clocks count in milliseconds: make sure the next change falls in a later one.
+        while (Date.now() <= Date.parse(previous)) await new Promise((resolve) => setTimeout(resolve, 5));
+      };
+      await later(listed.itemsChangedAt);
+      await store.markItemRunning(b.batchId, 0);
+      const running = await store.getSummary(b.kind, b.batchId);
+      assert.ok(Date.parse(running!.itemsChangedAt!) > Date.parse(listed.itemsChangedAt), `${running!.itemsChangedAt} after ${listed.itemsChangedAt}`);
+      await later(running!.itemsChangedAt!);
+      await store.finishItem(b.batchId, 0, "succeeded");
+      const settled = await store.getSummary(b.kind, b.batchId);
+      assert.ok(Date.parse(settled!.itemsChangedAt!) > Date.parse(running!.itemsChangedAt!));
+      assert.equal(settled!.batch.updatedAt, b.updatedAt, "the batch row was not written");
+      assert.equal(lastChangeOf(settled!), settled!.itemsChangedAt, "the batch's last change is its newest item change");
     });
 
     test("quiet unfinished batches: started, neither final nor deleted, unchanged since the given time", async () => {

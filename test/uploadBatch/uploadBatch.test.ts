@@ -162,6 +162,12 @@ describe("DocuDevs upload batches over raw HTTP", () => {
     // The engine runs a batch's documents in waves of maxConcurrency: the next wave waits for the
     // held one, so an estimate of min(remaining, maxConcurrency) would say 3 here.
     assert.equal(job.inProgressDocs, 1, "only the held document runs");
+    // updatedAt moves with the documents, not only when the batch row changes: it is at least
+    // the time the last finished document settled.
+    const settled = await fetch(`${docbatch.host.url}/dashboard/api/batches/uploadBatch/${jobGuid}/items?status=succeeded`, { headers: { "api-key": docbatch.apiKey } });
+    const lastSettled = Math.max(...((await settled.json()) as { items: { updatedAt: string }[] }).items.map((item) => Date.parse(item.updatedAt)));
+    assert.ok(Date.parse(job.updatedAt) >= lastSettled, `updatedAt ${job.updatedAt} is not before the last document settled (${new Date(lastSettled).toISOString()})`);
+    assert.ok(Date.parse(job.updatedAt) > Date.parse(job.createdAt));
     release();
     const done = await http.waitUntilDone(jobGuid);
     assert.equal(done.completedDocs, 5);

@@ -1,4 +1,4 @@
-import type { BatchRecord, BatchSummary } from "../../engine/model.js";
+import { lastChangeOf, type BatchRecord, type BatchSummary } from "../../engine/model.js";
 import { uploadSpecOf } from "../../kinds/uploadBatch/spec.js";
 
 export type JobStatus = "PENDING" | "PROCESSING" | "COMPLETED" | "ERROR";
@@ -15,7 +15,7 @@ export function jobStatusOf(batch: BatchRecord): JobStatus {
 }
 
 /** A ProcessingJob with every field their generated client requires. */
-export function processingJob(batch: BatchRecord, summary?: Pick<BatchSummary, "counts" | "metrics" | "running">): Record<string, unknown> {
+export function processingJob(batch: BatchRecord, summary?: Pick<BatchSummary, "counts" | "metrics" | "running" | "itemsChangedAt">): Record<string, unknown> {
   const status = jobStatusOf(batch);
   const total = uploadSpecOf(batch).documents;
   const completed = summary?.counts.succeeded ?? 0;
@@ -39,6 +39,7 @@ export function processingJob(batch: BatchRecord, summary?: Pick<BatchSummary, "
     error: status === "ERROR" ? (batch.error?.message ?? (batch.status === "canceled" ? "The batch was canceled." : "The batch failed.")) : null,
     tokenCount: summary?.metrics.tokenCount ?? 0,
     createdAt: batch.createdAt,
-    updatedAt: batch.updatedAt,
+    // The batch row is not written per document: the newest counter change shows the batch moving.
+    updatedAt: lastChangeOf({ batch, itemsChangedAt: summary?.itemsChangedAt }),
   };
 }

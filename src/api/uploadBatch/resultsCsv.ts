@@ -7,8 +7,8 @@ export function resultsCsv(results: readonly unknown[], options: { fileNames?: r
   const rows = results.map((result, index): Record<string, string> => ({ ...(options.fileNames ? { file: options.fileNames[index] ?? "" } : {}), ...rowOf(result, index) }));
   const columns = options.fileNames ? ["index", "file", "error"] : ["index", "error"];
   for (const row of rows) for (const key of Object.keys(row)) if (!columns.includes(key)) columns.push(key);
-  const lines = [columns.map(cell).join(",")];
-  for (const row of rows) lines.push(columns.map((column) => cell(row[column] ?? "")).join(","));
+  const lines = [columns.map(csvCell).join(",")];
+  for (const row of rows) lines.push(columns.map((column) => csvCell(row[column] ?? "")).join(","));
   return `${lines.join("\r\n")}\r\n`;
 }
 
@@ -25,6 +25,6 @@ function rowOf(result: unknown, index: number): Record<string, string> {
   return row;
 }
 
-function cell(value: string): string {
+export function csvCell(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
