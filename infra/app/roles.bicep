@@ -4,8 +4,11 @@ param storageAccountName string
 param applicationInsightsName string
 param keyVaultName string
 
-@description('Durable Task Scheduler name; empty when the Azure Storage backend is used.')
+@description('Durable Task Scheduler name (with useScheduler).')
 param schedulerName string = ''
+
+@description('Whether the Durable Task Scheduler backend is used; without it no scheduler is referenced.')
+param useScheduler bool = false
 
 param identityPrincipalId string
 
@@ -68,8 +71,8 @@ resource keyVault 'Microsoft.KeyVault/vaults@2024-11-01' existing = {
   name: keyVaultName
 }
 
-// Only used when schedulerName is set (the loop below is empty otherwise).
-resource scheduler 'Microsoft.DurableTask/schedulers@2025-11-01' existing = {
+// Declared only with the scheduler backend: no `existing` reference with an empty name otherwise.
+resource scheduler 'Microsoft.DurableTask/schedulers@2025-11-01' existing = if (useScheduler) {
   name: schedulerName
 }
 
@@ -112,8 +115,8 @@ resource keyVaultRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
 ]
 
 resource schedulerRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for principal in (empty(schedulerName) ? [] : principals): {
-    name: guid(scheduler.id, principal.id, roleIds.durableTaskDataContributor)
+  for principal in (useScheduler ? principals : []): {
+    name: guid(scheduler!.id, principal.id, roleIds.durableTaskDataContributor)
     scope: scheduler
     properties: {
       roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.durableTaskDataContributor)

@@ -1,0 +1,105 @@
+// The Functions host refuses a request body over FUNCTIONS_REQUEST_BODY_SIZE_LIMIT before the app
+// sees it; the local host does the same, so tests meet the limit where deployed users will. And
+// the limit a deployment sets sits above every body docbatch itself accepts.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import http from "node:http";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { startDocbatch, type Docbatch } from "../support/docbatchHost.js";
+import { HOST_DEFAULT_REQUEST_BODY_LIMIT, hostRequestBodyLimit } from "../../local-host/requestBodyLimit.js";
+import { MULTIPART_ALLOWANCE_BYTES, requestBodyLimitFor } from "../../src/config/requestBodyLimit.js";
+import { readSettings } from "../../src/config/settings.js";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+const LIMIT = 4096;
+const ANALYZE_PATH = "/documentintelligence/documentModels/prebuilt-read:analyzeBatch?api-version=2024-11-30";
+
+interface RawAnswer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** One request on its own connection; `chunked` sends the body without Content-Length. */
+function post(url: string, headers: Record<string, string>, body: Buffer, chunked = false): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(`${url}${ANALYZE_PATH}`, { method: "POST", agent: false, headers: chunked ? headers : { ...headers, "content-length": String(body.length) } });
+    request.on("response", (response) => {
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString("utf8") }));
+      response.on("error", reject);
+    });
+    // The host may answer and close while the body is still being sent.
+    request.on("error", (error) => ((error as NodeJS.ErrnoException).code === "EPIPE" || (error as NodeJS.ErrnoException).code === "ECONNRESET" ? undefined : reject(error)));
+    if (chunked) {
+      for (let at = 0; at < body.length; at += 1024) request.write(body.subarray(at, at + 1024));
+      request.end();
+    } else {
+      request.end(body);
+    }
+  });
+}
+
+describe("the local host's request body limit (FUNCTIONS_REQUEST_BODY_SIZE_LIMIT)", () => {
+  let docbatch: Docbatch;
+  let headers: Record<string, string>;
+  before(async () => {
+    docbatch = await startDocbatch({ env: { FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: String(LIMIT) } });
+    headers = { "content-type": "application/json", "ocp-apim-subscription-key": docbatch.apiKey };
+  });
+  after(() => docbatch?.close());
+
+  it("a body over the limit gets the host's answer: 413, no body, connection closed", async () => {
+    const answer = await post(docbatch.host.url, headers, Buffer.alloc(LIMIT + 1, 0x20));
+    assert.equal(answer.status, 413);
+    assert.equal(answer.body, "");
+    assert.equal(answer.headers.connection, "close");
+  });
+
+  it("a chunked body that grows past the limit gets the same answer", async () => {
+    const answer = await post(docbatch.host.url, headers, Buffer.alloc(LIMIT * 3, 0x20), true);
+    assert.equal(answer.status, 413);
+    assert.equal(answer.body, "");
+  });
+
+  it("a body at the limit reaches docbatch, which answers in its own format", async () => {
+    const answer = await post(docbatch.host.url, headers, Buffer.alloc(LIMIT, 0x20));
+    assert.equal(answer.status, 400);
+    assert.match(JSON.parse(answer.body).error.code, /Invalid/);
+  });
+});
+
+describe("the limit a deployment sets", () => {
+  it("the host's default applies when the setting is unset or no number", () => {
+    assert.equal(hostRequestBodyLimit({}), HOST_DEFAULT_REQUEST_BODY_LIMIT);
+    assert.equal(hostRequestBodyLimit({ FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: "lots" }), 104857600);
+    assert.equal(hostRequestBodyLimit({ FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: "2048" }), 2048);
+  });
+
+  it("is above every body docbatch accepts, by one multipart allowance", () => {
+    const defaults = readSettings({});
+    const limit = requestBodyLimitFor(defaults);
+    assert.ok(limit > HOST_DEFAULT_REQUEST_BODY_LIMIT, "the OpenAI file limit (200 MB) needs more than the host's default");
+    for (const accepted of [defaults.openAiBatches.maxFileBytes, defaults.uploadBatches.maxDocumentBytes]) {
+      assert.ok(accepted + MULTIPART_ALLOWANCE_BYTES <= limit, `${accepted} bytes plus multipart framing pass the host`);
+    }
+  });
+
+  it("infra/main.bicep computes the same limit from the same values and sets it on the app", () => {
+    const main = readFileSync(path.join(root, "infra/main.bicep"), "utf8");
+    const number = (name: string) => Number(new RegExp(`^var ${name} = (\\d+)$`, "m").exec(main)?.[1]);
+    const defaults = readSettings({});
+    assert.equal(number("openAiMaxFileBytes"), defaults.openAiBatches.maxFileBytes);
+    assert.equal(number("uploadMaxDocumentBytes"), defaults.uploadBatches.maxDocumentBytes);
+    assert.equal(number("multipartAllowanceBytes"), MULTIPART_ALLOWANCE_BYTES);
+    assert.match(main, /^var requestBodySizeLimit = max\(openAiMaxFileBytes, uploadMaxDocumentBytes\) \+ multipartAllowanceBytes$/m);
+    assert.match(main, /DOCBATCH_OPENAI_MAX_FILE_BYTES: string\(openAiMaxFileBytes\)/);
+    assert.match(main, /DOCBATCH_UPLOAD_MAX_DOCUMENT_BYTES: string\(uploadMaxDocumentBytes\)/);
+    assert.match(main, /requestBodySizeLimit: requestBodySizeLimit/);
+    const app = readFileSync(path.join(root, "infra/app/functionApp.bicep"), "utf8");
+    assert.match(app, /FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: string\(requestBodySizeLimit\)/);
+  });
+});
