@@ -45,7 +45,8 @@ describe("host.json's Durable storage provider", () => {
   });
 
   it("AzureStorage (the default, also when unset): the committed host.json, provider AzureStorage", () => {
-    for (const env of [{}, { DOCBATCH_DURABLE_BACKEND: "" }, { DOCBATCH_DURABLE_BACKEND: "AzureStorage" }]) {
+    const envs: Record<string, string>[] = [{}, { DOCBATCH_DURABLE_BACKEND: "" }, { DOCBATCH_DURABLE_BACKEND: "AzureStorage" }];
+    for (const env of envs) {
       const { host } = packagedHostJson(env);
       assert.equal(host.extensions.durableTask.storageProvider.type, "AzureStorage");
       assert.deepEqual(host, JSON.parse(read("host.json")), "the committed host.json is the default package's");
