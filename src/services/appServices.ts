@@ -1,5 +1,6 @@
 import { DefaultAzureCredential } from "@azure/identity";
 import { getAnalyzerRegistry, type AnalyzerRegistry } from "../analyzers/registry.js";
+import { REQUEST_PATH_ACCESS_WAIT } from "../shared/accessPending.js";
 import { keyVaultSecretReader, resolveKeyVaultReferences, SettingsPendingError, unresolvedKeyVaultReferences } from "../config/keyVaultReferences.js";
 import { readSettings, type DocbatchSettings } from "../config/settings.js";
 import { Batches, type BatchRunner } from "../engine/batches.js";
@@ -81,7 +82,7 @@ export function createAppServices(env: NodeJS.ProcessEnv = process.env): AppServ
   const now = () => clock.now();
   // A caller waits on the request path: a refusal there answers 503 with Retry-After after a
   // short wait; activities and timers wait out role propagation (the default, ~10 minutes).
-  const store = new TableStatusStore(createAppStorage(env, { requestPath: true }), { tablePrefix: settings.tablePrefix, now, accessWait: { retries: 1, minDelayMs: 1_000, maxDelayMs: 2_000 } });
+  const store = new TableStatusStore(createAppStorage(env, { requestPath: true }), { tablePrefix: settings.tablePrefix, now, accessWait: REQUEST_PATH_ACCESS_WAIT });
   const workStore = new TableStatusStore(storage, { tablePrefix: settings.tablePrefix, now });
   let built: AppServices | undefined;
   const kinds = createKindRegistry(() => built!);

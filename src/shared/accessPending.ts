@@ -22,6 +22,9 @@ export interface AccessWait {
   maxDelayMs?: number;
 }
 
+/** For a call a caller waits on: one quick retry, then the 503 (the caller retries after Retry-After). */
+export const REQUEST_PATH_ACCESS_WAIT: AccessWait = { retries: 1, minDelayMs: 1_000, maxDelayMs: 2_000 };
+
 /** A refusal of the identity (401/403) that a role still propagating explains. */
 export function isAccessRefusal(error: unknown): boolean {
   const status = (error as { statusCode?: number })?.statusCode;
