@@ -99,6 +99,9 @@ describe("the limit a deployment sets", () => {
     assert.match(main, /DOCBATCH_OPENAI_MAX_FILE_BYTES: string\(openAiMaxFileBytes\)/);
     assert.match(main, /DOCBATCH_UPLOAD_MAX_DOCUMENT_BYTES: string\(uploadMaxDocumentBytes\)/);
     assert.match(main, /requestBodySizeLimit: requestBodySizeLimit/);
+    // Core Tools (`npm start`) reads local.settings.json: the example sets the same limit.
+    const example = JSON.parse(readFileSync(path.join(root, "local.settings.json.example"), "utf8")) as { Values: Record<string, string> };
+    assert.equal(example.Values.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT, String(requestBodyLimitFor(defaults)));
     const app = readFileSync(path.join(root, "infra/app/functionApp.bicep"), "utf8");
     assert.match(app, /FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: string\(requestBodySizeLimit\)/);
   });
