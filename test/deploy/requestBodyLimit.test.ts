@@ -3,11 +3,11 @@
 // the limit a deployment sets sits above every body docbatch itself accepts.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import http from "node:http";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startDocbatch, type Docbatch } from "../support/docbatchHost.js";
+import { rawPost } from "../support/rawHttp.js";
 import { HOST_DEFAULT_REQUEST_BODY_LIMIT, hostRequestBodyLimit } from "../../local-host/requestBodyLimit.js";
 import { MULTIPART_ALLOWANCE_BYTES, requestBodyLimitFor } from "../../src/config/requestBodyLimit.js";
 import { readSettings } from "../../src/config/settings.js";
@@ -16,32 +16,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../.
 const LIMIT = 4096;
 const ANALYZE_PATH = "/documentintelligence/documentModels/prebuilt-read:analyzeBatch?api-version=2024-11-30";
 
-interface RawAnswer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-/** One request on its own connection; `chunked` sends the body without Content-Length. */
-function post(url: string, headers: Record<string, string>, body: Buffer, chunked = false): Promise<RawAnswer> {
-  return new Promise((resolve, reject) => {
-    const request = http.request(`${url}${ANALYZE_PATH}`, { method: "POST", agent: false, headers: chunked ? headers : { ...headers, "content-length": String(body.length) } });
-    request.on("response", (response) => {
-      const chunks: Buffer[] = [];
-      response.on("data", (chunk: Buffer) => chunks.push(chunk));
-      response.on("end", () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString("utf8") }));
-      response.on("error", reject);
-    });
-    // The host may answer and close while the body is still being sent.
-    request.on("error", (error) => ((error as NodeJS.ErrnoException).code === "EPIPE" || (error as NodeJS.ErrnoException).code === "ECONNRESET" ? undefined : reject(error)));
-    if (chunked) {
-      for (let at = 0; at < body.length; at += 1024) request.write(body.subarray(at, at + 1024));
-      request.end();
-    } else {
-      request.end(body);
-    }
-  });
-}
+/** The Document Intelligence front door's batch start, with any body. */
+const post = (url: string, headers: Record<string, string>, body: Buffer, chunked = false) => rawPost(`${url}${ANALYZE_PATH}`, headers, body, chunked);
 
 describe("the local host's request body limit (FUNCTIONS_REQUEST_BODY_SIZE_LIMIT)", () => {
   let docbatch: Docbatch;
