@@ -286,6 +286,7 @@ module scheduler 'app/durableTaskScheduler.bicep' = if (useScheduler) {
     tags: tags
     skuName: durableTaskSchedulerSku
     taskHubName: taskHubName
+    principals: roles.outputs.principals
   }
 }
 
@@ -371,8 +372,6 @@ module roles 'app/roles.bicep' = {
     storageAccountName: storage.outputs.name
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     keyVaultName: keyVault.outputs.name
-    schedulerName: useScheduler ? scheduler!.outputs.name : ''
-    useScheduler: useScheduler
     identityPrincipalId: identity.outputs.principalId
     userPrincipalId: principalId
     userPrincipalType: principalType
@@ -461,7 +460,7 @@ module functionApp 'app/functionApp.bicep' = {
   // Key Vault references and identity-based storage resolve only once the roles exist. ARM
   // finishes the assignments before the app is created, but Entra ID takes up to about ten
   // minutes to honour them everywhere; the app's first start waits that out itself
-  // (src/config/keyVaultReferences.ts, src/storage/accessPending.ts) and the postdeploy
+  // (src/config/keyVaultReferences.ts, src/shared/accessPending.ts) and the postdeploy
   // check retries its first requests (docs/deploy.md).
   dependsOn: [
     roles

@@ -154,8 +154,9 @@ class BodyLimit extends Transform {
 /**
  * The host's answer to a body over FUNCTIONS_REQUEST_BODY_SIZE_LIMIT. The host leaves the limit
  * to Kestrel (MaxRequestBodySize), which rejects the request with BadHttpRequestException
- * RequestBodyTooLarge: status 413, no body, and the connection closed after the answer. The app
- * is not invoked (or, for a body still arriving, its request is cut off).
+ * RequestBodyTooLarge: `HTTP/1.1 413 Payload Too Large` (dotnet/aspnetcore Kestrel
+ * MaxRequestBodySizeTests), no body, and the connection closed after the answer. The app is not
+ * invoked (or, for a body still arriving, its request is cut off).
  */
 function refuseBodyTooLarge(req: IncomingMessage, res: ServerResponse): void {
   res.writeHead(413, { "Content-Length": "0", Connection: "close" });

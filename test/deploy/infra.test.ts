@@ -54,13 +54,15 @@ describe("infra/main.bicep", () => {
   });
 });
 
-describe("infra/app/roles.bicep", () => {
-  const roles = read("infra/app/roles.bicep");
-
-  it("declares the scheduler only with the scheduler backend (no `existing` with an empty name)", () => {
-    assert.match(roles, /^resource scheduler 'Microsoft\.DurableTask\/schedulers@[^']+' existing = if \(useScheduler\) \{$/m);
-    assert.match(roles, /for principal in \(useScheduler \? principals : \[\]\)/);
-    assert.doesNotMatch(roles, /empty\(schedulerName\)/);
-    assert.match(main, /^    useScheduler: useScheduler$/m);
+describe("the Durable Task Scheduler's role", () => {
+  it("is granted where the scheduler is created: roles.bicep refers to no scheduler (no `existing` with an empty name)", () => {
+    const roles = maskBicep(read("infra/app/roles.bicep")).masked; // code only: comments and strings blanked
+    assert.doesNotMatch(roles, /DurableTask|scheduler/i);
+    const scheduler = read("infra/app/durableTaskScheduler.bicep");
+    assert.match(scheduler, /^resource schedulerRoles 'Microsoft\.Authorization\/roleAssignments@[^']+' = \[\n  for principal in principals: \{\n    name: guid\(scheduler\.id, principal\.id, durableTaskDataContributor\)\n    scope: scheduler$/m);
+    assert.doesNotMatch(scheduler, /\bexisting\b/);
+    // The app module depends on the scheduler module through its endpoint, hence on these roles.
+    assert.match(main, /durableTaskSchedulerEndpoint: useScheduler \? scheduler!\.outputs\.endpoint : ''/);
+    assert.match(main, /^module scheduler 'app\/durableTaskScheduler\.bicep' = if \(useScheduler\) \{/m);
   });
 });
