@@ -53,6 +53,13 @@ describe("the deployed package", () => {
     const lock = JSON.parse(readFileSync(path.join(root, "package-lock.json"), "utf8")) as { packages: Record<string, unknown> };
     assert.deepEqual(Object.keys(lock.packages).filter((p) => p.includes("azure-functions-core-tools")), []);
   });
+
+  it("`npm start` without Core Tools on PATH says how to install it, no stack trace", () => {
+    const run = spawnSync(process.execPath, [path.join(root, "scripts", "start.mjs")], { encoding: "utf8", env: { PATH: path.dirname(process.execPath) }, timeout: 60_000 });
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /npm i -g azure-functions-core-tools@4\n/);
+    assert.doesNotMatch(run.stderr, /\n\s+at /, "no stack trace");
+  });
 });
 
 describe("the deployed package with production dependencies only", () => {
