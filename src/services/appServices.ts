@@ -67,7 +67,12 @@ export function getAppServices(): AppServices {
   const pending = unresolvedKeyVaultReferences(process.env);
   if (pending.length === 0) return (services = createAppServices());
   resolving ??= resolveKeyVaultReferences(process.env, keyVaultSecretReader(new DefaultAzureCredential({ managedIdentityClientId: process.env.AZURE_CLIENT_ID })))
-    .then((env) => void (services = createAppServices(env)))
+    .then((resolved) => {
+      // Where the platform would have put them: every reader of the settings (the analyzer
+      // registry, the timers) sees the secrets, as after a platform-resolved start.
+      for (const name of pending) process.env[name] = resolved[name];
+      services = createAppServices();
+    })
     .catch((error: unknown) => {
       // The next call starts over; the failure itself reaches callers as SettingsPendingError.
       console.error(`docbatch: reading ${pending.join(", ")} from Key Vault failed: ${error instanceof Error ? error.message : error}`);
