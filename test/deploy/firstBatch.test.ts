@@ -4,6 +4,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startDocbatch, type Docbatch } from "../support/docbatchHost.js";
@@ -57,6 +58,14 @@ describe("the postdeploy check", () => {
     assert.match(output, /Starting the batch failed: 401/);
     assert.match(output, /What to look at: the key/);
     assert.doesNotMatch(output, /at .*\.mjs:\d+/, "no stack trace");
+  });
+
+  it("the PowerShell hook runs the same check and passes on its exit code", () => {
+    const ps1 = readFileSync(path.join(root, "infra", "hooks", "postdeploy.ps1"), "utf8");
+    assert.match(ps1, /^node \.\/scripts\/first-batch\.mjs\n\$status = \$LASTEXITCODE$/m);
+    assert.match(ps1, /^exit \$status$/m);
+    const sh = readFileSync(path.join(root, "infra", "hooks", "postdeploy.sh"), "utf8");
+    assert.match(sh, /^node \.\/scripts\/first-batch\.mjs\nstatus=\$\?$/m);
   });
 
   it("no URL: says to provision first", async () => {

@@ -46,6 +46,14 @@ describe("the deployed package", () => {
     assert.match(readFileSync(path.join(root, "azure.yaml"), "utf8"), /^    remoteBuild: true$/m);
   });
 
+  it("the platform's build compiles the shipped sources, then drops the dev dependencies", () => {
+    // Oryx's Node build runs `npm install`, `npm run build`, then `npm run build:azure` when present.
+    assert.equal(packageJson.scripts.build, "tsc -p tsconfig.build.json");
+    assert.equal(packageJson.scripts["build:azure"], "npm prune --omit=dev");
+    const buildConfig = JSON.parse(readFileSync(path.join(root, "tsconfig.build.json"), "utf8")) as { include: string[] };
+    assert.deepEqual(buildConfig.include, ["src"]);
+  });
+
   it("Core Tools is no dependency of any kind", () => {
     for (const kind of ["dependencies", "devDependencies", "optionalDependencies", "peerDependencies"]) {
       assert.equal(packageJson[kind]?.["azure-functions-core-tools"], undefined, kind);
