@@ -5,8 +5,10 @@ import { AccessPendingError, untilAccessGranted, type AccessWait } from "../shar
  * App settings the platform resolves from Key Vault (`@Microsoft.KeyVault(SecretUri=...)`). When
  * the app's identity cannot read the vault yet (its role still propagating on a first start), the
  * platform hands the app the reference text itself, and re-reads it only on a restart, a
- * configuration change or within 24 hours. docbatch then reads the secret itself, with the same
- * identity and with backoff, instead of failing, or taking the reference text for an API key.
+ * configuration change or within 24 hours (App Service docs, "Use Key Vault references as app
+ * settings": troubleshooting and rotation; the reference's status then reads
+ * AccessToKeyVaultDenied). docbatch then reads the secret itself, with the same identity and with
+ * backoff, instead of failing, or taking the reference text for an API key.
  */
 const REFERENCE = /^@Microsoft\.KeyVault\((.*)\)\s*$/i;
 /** Key Vault's REST API version for reading a secret. */
