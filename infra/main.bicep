@@ -8,7 +8,41 @@ targetScope = 'subscription'
 param environmentName string
 
 @minLength(1)
-@description('Region of every resource (Flex Consumption must be available there).')
+@description('Region of every resource. Only regions with Flex Consumption: the list of Microsoft\'s Flex Consumption template (Azure-Samples/functions-quickstart-typescript-azd infra/main.bicep); `az functionapp list-flexconsumption-locations` shows today\'s.')
+@allowed([
+  'australiaeast'
+  'australiasoutheast'
+  'brazilsouth'
+  'canadacentral'
+  'centralindia'
+  'centralus'
+  'eastasia'
+  'eastus'
+  'eastus2'
+  'eastus2euap'
+  'francecentral'
+  'germanywestcentral'
+  'italynorth'
+  'japaneast'
+  'koreacentral'
+  'northcentralus'
+  'northeurope'
+  'norwayeast'
+  'southafricanorth'
+  'southcentralus'
+  'southeastasia'
+  'southindia'
+  'spaincentral'
+  'swedencentral'
+  'uaenorth'
+  'uksouth'
+  'ukwest'
+  'westcentralus'
+  'westeurope'
+  'westus'
+  'westus2'
+  'westus3'
+])
 @metadata({
   azd: {
     type: 'location'
@@ -25,9 +59,12 @@ param principalType string = 'User'
 
 // ---- Function app -------------------------------------------------------------------------
 
-@allowed(['20', '22'])
-@description('Node.js version of the Flex Consumption app.')
-param nodeVersion string = '20'
+// Node 22 is the newest LTS Flex Consumption runs (its stack list: Az.Functions
+// FunctionsStackFlexData node.json); Node 20 reached end of life on 2026-04-30. It is the version
+// the tests run on: package.json `engines` and its `node` devDependency (test/deploy/nodeVersion.test.ts).
+@allowed(['22'])
+@description('Node.js version of the Flex Consumption app: the version docbatch is tested on.')
+param nodeVersion string = '22'
 
 @allowed([512, 2048, 4096])
 @description('Memory of one instance in MB. OCR of large scans likes 4096.')
@@ -72,7 +109,7 @@ param encryptionKey string = ''
 
 // ---- docbatch settings --------------------------------------------------------------------
 
-@description('DOCBATCH_ALLOWED_STORAGE_ACCOUNTS: what docbatch may read and write with its identity, without a SAS: comma-separated `account` or `account/container` entries (grant the identity a blob data role there). Empty: every URL needs a SAS. The app\'s own internal containers are refused whatever this says.')
+@description('DOCBATCH_ALLOWED_STORAGE_ACCOUNTS beyond the app\'s own account: what else docbatch may read and write with its identity, without a SAS: comma-separated `account` or `account/container` entries (grant the identity a blob data role there). The app\'s own account is always allowed (its identity holds Storage Blob Data Owner there); its internal containers are refused whatever this says.')
 param allowedStorageAccounts string = ''
 
 @description('DOCBATCH_MAX_DOCUMENT_BYTES: largest document analyzed.')
@@ -249,6 +286,7 @@ module scheduler 'app/durableTaskScheduler.bicep' = if (useScheduler) {
     tags: tags
     skuName: durableTaskSchedulerSku
     taskHubName: taskHubName
+    principals: roles.outputs.principals
   }
 }
 
@@ -334,18 +372,28 @@ module roles 'app/roles.bicep' = {
     storageAccountName: storage.outputs.name
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     keyVaultName: keyVault.outputs.name
-    schedulerName: useScheduler ? scheduler!.outputs.name : ''
     identityPrincipalId: identity.outputs.principalId
     userPrincipalId: principalId
     userPrincipalType: principalType
   }
 }
 
+// The largest request bodies docbatch takes: an OpenAI Files upload and an upload-batch document
+// (both multipart). The Functions host refuses a body over FUNCTIONS_REQUEST_BODY_SIZE_LIMIT
+// (default 104857600) with a bare 413 before docbatch sees it, so the limit sits one multipart
+// allowance above docbatch's own limits: a file just over them gets docbatch's own answer.
+// src/config/requestBodyLimit.ts computes the same for the local host.
+var openAiMaxFileBytes = 209715200
+var uploadMaxDocumentBytes = 52428800
+var multipartAllowanceBytes = 1048576
+var requestBodySizeLimit = max(openAiMaxFileBytes, uploadMaxDocumentBytes) + multipartAllowanceBytes
+
 // docbatch's own settings (src/config/settings.ts is the catalogue). Secrets stay in Key Vault.
 var docbatchSettings = {
   DOCBATCH_API_KEYS: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.apiKeysSecretUri})'
   DOCBATCH_ENCRYPTION_KEY: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.encryptionKeySecretUri})'
-  DOCBATCH_ALLOWED_STORAGE_ACCOUNTS: allowedStorageAccounts
+  // The app's own account needs no SAS: its identity already holds Storage Blob Data Owner there.
+  DOCBATCH_ALLOWED_STORAGE_ACCOUNTS: join(union([storage.outputs.name], filter(map(split(allowedStorageAccounts, ','), entry => trim(entry)), entry => !empty(entry))), ',')
   DOCBATCH_ALLOW_LOOPBACK_HTTP: 'false'
   DOCBATCH_MAX_DOCUMENTS_PER_BATCH: string(maxDocumentsPerBatch)
   DOCBATCH_MAX_DOCUMENT_BYTES: string(maxDocumentBytes)
@@ -373,9 +421,9 @@ var llmSettings = {
   DOCBATCH_EXTRACTION_CONTEXT_TOKENS: '100000'
   DOCBATCH_EXTRACTION_MAX_OUTPUT_TOKENS: '1024'
   DOCBATCH_UPLOAD_MAX_DOCUMENTS: '10000'
-  DOCBATCH_UPLOAD_MAX_DOCUMENT_BYTES: '52428800'
+  DOCBATCH_UPLOAD_MAX_DOCUMENT_BYTES: string(uploadMaxDocumentBytes)
   DOCBATCH_UPLOAD_MAX_CONCURRENCY: '20'
-  DOCBATCH_OPENAI_MAX_FILE_BYTES: '209715200'
+  DOCBATCH_OPENAI_MAX_FILE_BYTES: string(openAiMaxFileBytes)
   DOCBATCH_OPENAI_MAX_LINES: '100000'
   DOCBATCH_OPENAI_ON_EXPIRY: openAiOnExpiry
 }
@@ -406,11 +454,18 @@ module functionApp 'app/functionApp.bicep' = {
     maximumInstanceCount: maximumInstanceCount
     subnetId: vnetEnabled ? network!.outputs.appSubnetId : ''
     durableTaskSchedulerEndpoint: useScheduler ? scheduler!.outputs.endpoint : ''
+    requestBodySizeLimit: requestBodySizeLimit
     appSettings: union(docbatchSettings, documentIntelligenceSettings, llmSettings, extraAppSettings)
   }
-  // Key Vault references and identity-based storage resolve only once the roles exist.
+  // Key Vault references and identity-based storage resolve only once the roles exist. ARM
+  // finishes the assignments before the app is created, but Entra ID takes up to about ten
+  // minutes to honour them everywhere; the app's first start waits that out itself
+  // (src/config/keyVaultReferences.ts, src/shared/accessPending.ts) and the postdeploy
+  // check retries its first requests (docs/deploy.md).
   dependsOn: [
     roles
+    documentIntelligenceAccess
+    openAiAccess
   ]
 }
 

@@ -9,6 +9,8 @@ import { startAzurite } from "./azurite.js";
 import { DataFolderInUseError, lockDataFolder } from "./dataLock.js";
 import { DEFAULT_LOCAL_DATA_DIR, removeEndpointsFile, writeEndpointsFile } from "./endpointsFile.js";
 import { localSecrets } from "./localSettings.js";
+import { readSettings } from "../src/config/settings.js";
+import { requestBodyLimitFor } from "../src/config/requestBodyLimit.js";
 import { startLocalHost, type LogEntry } from "./index.js";
 
 const { values } = parseArgs({
@@ -58,6 +60,8 @@ async function startAll() {
     // Local convenience: the Azurite account's containers without a SAS (its internal ones stay refused).
     DOCBATCH_ALLOWED_STORAGE_ACCOUNTS: process.env.DOCBATCH_ALLOWED_STORAGE_ACCOUNTS ?? azurite.accountName,
     DOCBATCH_TASK_HUB: process.env.DOCBATCH_TASK_HUB || "docbatch",
+    // The body limit a deployment sets (infra/main.bicep), so large uploads meet it here first.
+    FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: process.env.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT || String(requestBodyLimitFor(readSettings(process.env))),
   };
   try {
     const host = await startLocalHost({

@@ -1,5 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import { randomUUID } from "node:crypto";
+import { Transform, type TransformCallback } from "node:stream";
 import type { RegisteredFunction, RpcTypedData, LogSink } from "./functionsCore.js";
 import type { Invoker } from "./invoker.js";
 
@@ -21,6 +22,8 @@ export interface HttpTriggerContext {
   proxy?: { port: number; agent: http.Agent };
   extraInputs(fn: RegisteredFunction): { name: string; data: RpcTypedData }[];
   log: LogSink;
+  /** FUNCTIONS_REQUEST_BODY_SIZE_LIMIT as the host reads it (requestBodyLimit.ts). */
+  maxRequestBodyBytes: number;
 }
 
 /**
@@ -38,7 +41,13 @@ export async function handleHttpTrigger(ctx: HttpTriggerContext, fn: RegisteredF
   };
   for (const [name, value] of Object.entries(params)) triggerMetadata[name] = { string: value };
 
-  if (!ctx.proxy) return invokeBuffered(ctx, fn, params, req, res, invocationId, url, headers, triggerMetadata);
+  // A declared length over the limit is refused before the app is invoked; a chunked body is
+  // counted as it arrives (BodyLimit) and refused when it passes the limit.
+  const declared = Number(req.headers["content-length"] ?? 0);
+  if (declared > ctx.maxRequestBodyBytes) return refuseBodyTooLarge(req, res);
+  const body = new BodyLimit(ctx.maxRequestBodyBytes);
+
+  if (!ctx.proxy) return invokeBuffered(ctx, fn, params, req, body, res, invocationId, url, headers, triggerMetadata);
 
   const forwardHeaders: http.OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(name) && value !== undefined) forwardHeaders[name] = value;
@@ -48,7 +57,15 @@ export async function handleHttpTrigger(ctx: HttpTriggerContext, fn: RegisteredF
   forwardHeaders["x-forwarded-proto"] = "http";
   const proxyReq = http.request({ host: "127.0.0.1", port: ctx.proxy.port, method: req.method, path: req.url, headers: forwardHeaders, agent: ctx.proxy.agent });
   proxyReq.on("error", () => {});
+  body.on("error", () => {
+    // Over the limit: the app's request is cut off and the caller gets the host's answer.
+    req.unpipe(body);
+    proxyReq.destroy();
+    if (!res.headersSent) refuseBodyTooLarge(req, res);
+    else res.destroy();
+  });
   proxyReq.on("response", (proxyRes) => {
+    if (body.exceeded) return void proxyRes.resume();
     const raw: string[] = [];
     for (let i = 0; i < proxyRes.rawHeaders.length; i += 2) {
       if (!HOP_BY_HOP.has(proxyRes.rawHeaders[i].toLowerCase())) raw.push(proxyRes.rawHeaders[i], proxyRes.rawHeaders[i + 1]);
@@ -61,7 +78,8 @@ export async function handleHttpTrigger(ctx: HttpTriggerContext, fn: RegisteredF
     if (lingering) raw.push("Connection", "close");
     res.writeHead(proxyRes.statusCode ?? 500, raw);
     if (lingering) {
-      req.unpipe(proxyReq);
+      req.unpipe(body);
+      body.unpipe(proxyReq);
       req.resume();
       proxyRes.pipe(res, { end: false });
       proxyRes.on("end", () => lingerThenEnd(req, res));
@@ -74,7 +92,7 @@ export async function handleHttpTrigger(ctx: HttpTriggerContext, fn: RegisteredF
     if (!res.writableFinished) proxyReq.destroy();
   });
   proxyReq.flushHeaders();
-  req.pipe(proxyReq);
+  req.pipe(body).pipe(proxyReq);
 
   try {
     const outcome = await ctx.invoker.invoke(fn, {
@@ -82,12 +100,14 @@ export async function handleHttpTrigger(ctx: HttpTriggerContext, fn: RegisteredF
       inputData: [{ name: fn.trigger.name, data: { http: {} } }, ...ctx.extraInputs(fn)],
       triggerMetadata,
     });
+    if (body.exceeded) return;
     if (outcome.result === undefined || outcome.result === null) {
       // No response object: the library never answers the proxied request.
       proxyReq.destroy();
       if (!res.headersSent) res.writeHead(204).end();
     }
   } catch (error) {
+    if (body.exceeded) return;
     ctx.log({ level: "error", category: "system", message: `Executed '${fn.name}' (Failed): ${(error as Error)?.stack ?? error}`, functionName: fn.name, invocationId });
     proxyReq.destroy();
     if (!res.headersSent) res.writeHead(500).end();
@@ -109,12 +129,49 @@ function lingerThenEnd(req: IncomingMessage, res: ServerResponse): void {
   req.once("close", () => clearTimeout(timer));
 }
 
+/**
+ * Counts a request body on its way to the app and fails once it passes the limit (a body sent
+ * without Content-Length, or one longer than it declared).
+ */
+class BodyLimit extends Transform {
+  private received = 0;
+  exceeded = false;
+
+  constructor(private readonly limit: number) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.received += chunk.length;
+    if (this.received > this.limit) {
+      this.exceeded = true;
+      return done(new Error(`request body over ${this.limit} bytes`));
+    }
+    done(null, chunk);
+  }
+}
+
+/**
+ * The host's answer to a body over FUNCTIONS_REQUEST_BODY_SIZE_LIMIT. The host leaves the limit
+ * to Kestrel (MaxRequestBodySize), which rejects the request with BadHttpRequestException
+ * RequestBodyTooLarge: `HTTP/1.1 413 Payload Too Large` (dotnet/aspnetcore Kestrel
+ * MaxRequestBodySizeTests), no body, and the connection closed after the answer. The app is not
+ * invoked (or, for a body still arriving, its request is cut off).
+ */
+function refuseBodyTooLarge(req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(413, { "Content-Length": "0", Connection: "close" });
+  res.flushHeaders();
+  req.resume();
+  lingerThenEnd(req, res);
+}
+
 /** Without HTTP streams the request and response travel as RPC data, bodies buffered. */
 async function invokeBuffered(
   ctx: HttpTriggerContext,
   fn: RegisteredFunction,
   params: Record<string, string>,
   req: IncomingMessage,
+  limited: BodyLimit,
   res: ServerResponse,
   invocationId: string,
   url: URL,
@@ -122,7 +179,13 @@ async function invokeBuffered(
   triggerMetadata: Record<string, RpcTypedData>,
 ): Promise<void> {
   const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
+  try {
+    for await (const chunk of req.pipe(limited)) chunks.push(chunk as Buffer);
+  } catch (error) {
+    if (!limited.exceeded) throw error;
+    req.unpipe(limited);
+    return refuseBodyTooLarge(req, res);
+  }
   const body = Buffer.concat(chunks);
   const rpcHttp = {
     method: req.method,

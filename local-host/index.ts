@@ -7,6 +7,7 @@ import { Invoker, fromTypedData } from "./invoker.js";
 import { findHostJson, readHostConfig } from "./hostConfig.js";
 import { RouteTable } from "./routeTable.js";
 import { handleHttpTrigger } from "./httpTrigger.js";
+import { hostRequestBodyLimit } from "./requestBodyLimit.js";
 import { extraInputData } from "./extraInputs.js";
 import { TimerTriggers } from "./timerTriggers.js";
 import { captureWorkerProxy } from "./workerProxy.js";
@@ -187,7 +188,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
 
   // ---- HTTP ----------------------------------------------------------------------------------
   const routes = new RouteTable(functions, hostConfig.routePrefix);
-  const httpContext = { invoker, proxy, extraInputs, log };
+  const httpContext = { invoker, proxy, extraInputs, log, maxRequestBodyBytes: hostRequestBodyLimit(process.env) };
   server.on("request", (req, res) => {
     const pathname = new URL(req.url ?? "/", "http://local").pathname;
     const fail = (error: unknown) => {

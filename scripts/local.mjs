@@ -7,6 +7,8 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const { requireDocbatchNode } = await import("./node-version.mjs");
+requireDocbatchNode("npm run local");
 const tsc = path.join(root, "node_modules", "typescript", "bin", "tsc");
 // DOCBATCH_SKIP_BUILD=1: dist/ is already built (the tests set it, so a run a test starts does
 // not rewrite files that concurrently running tests are loading).

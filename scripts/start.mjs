@@ -21,8 +21,8 @@ if (!func) {
     [
       "Azure Functions Core Tools (`func`) is not installed, so `npm start` cannot run the Functions host.",
       "",
-      "Install it with one of:",
-      "  npm i -g azure-functions-core-tools@4 --unsafe-perm true",
+      "Core Tools is a tool, not one of docbatch's dependencies. Install it with one of:",
+      "  npm i -g azure-functions-core-tools@4",
       "  winget install Microsoft.Azure.FunctionsCoreTools        (Windows)",
       "  brew tap azure/functions && brew install azure-functions-core-tools@4   (macOS)",
       "  sudo apt-get install azure-functions-core-tools-4       (Debian/Ubuntu, after adding Microsoft's package repository)",
@@ -79,11 +79,9 @@ host.on("error", (error) => {
   void stop(1);
 });
 
-/** `func` from node_modules/.bin (the optional dependency) or from PATH; undefined when absent. */
+/** `func` on PATH (a global install); undefined when absent. */
 function findFunc() {
   const names = process.platform === "win32" ? ["func.cmd", "func.exe", "func"] : ["func"];
-  const local = names.map((name) => path.join(root, "node_modules", ".bin", name)).find((file) => existsSync(file));
-  if (local) return local;
   for (const dir of (process.env.PATH ?? "").split(path.delimiter).filter(Boolean)) {
     const found = names.map((name) => path.join(dir, name)).find((file) => existsSync(file));
     if (found) return found;

@@ -9,6 +9,11 @@ import { fileURLToPath } from "node:url";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 process.chdir(root);
 
+// The tests run on the Node.js docbatch deploys (node-version.mjs); the run says which.
+const { requireDocbatchNode } = await import("./node-version.mjs");
+requireDocbatchNode("npm test");
+console.log(`Node.js ${process.version} (${process.execPath})`);
+
 if (!process.argv.includes("--no-build")) {
   const build = spawnSync(process.execPath, [path.join("node_modules", "typescript", "bin", "tsc"), "-p", "."], { stdio: "inherit" });
   // Type errors fail CI; locally the emitted JavaScript still runs so one broken file does not

@@ -19,8 +19,8 @@ param deploymentContainerName string
 
 param applicationInsightsConnectionString string
 
-@allowed(['20', '22'])
-param nodeVersion string = '20'
+@allowed(['22'])
+param nodeVersion string = '22'
 
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int = 2048
@@ -34,6 +34,9 @@ param subnetId string = ''
 
 @description('Durable Task Scheduler endpoint; empty: Durable Functions uses the Azure Storage provider from host.json.')
 param durableTaskSchedulerEndpoint string = ''
+
+@description('FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: largest request body the Functions host passes to the app, in bytes.')
+param requestBodySizeLimit int = 104857600
 
 @description('docbatch\'s own app settings (string values).')
 param appSettings object = {}
@@ -49,17 +52,17 @@ var platformSettings = {
   AZURE_CLIENT_ID: identityClientId
   APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+  FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: string(requestBodySizeLimit)
 }
 
-// host.json names the Azure Storage provider. App settings of the form
-// AzureFunctionsJobHost__<path> override host.json values, which is how the same package runs
-// on the Durable Task Scheduler without a second host.json.
+// The Durable storage provider is named in host.json itself, written at package time from the
+// same DOCBATCH_DURABLE_BACKEND value as this deployment's durableBackend (scripts/durable-host-json.mjs,
+// azure.yaml prepackage): the scale controller reads host.json, not AzureFunctionsJobHost__
+// overrides. host.json's azureManaged provider reads its connection from this setting.
 var schedulerSettings = empty(durableTaskSchedulerEndpoint)
   ? {}
   : {
       DURABLE_TASK_SCHEDULER_CONNECTION_STRING: 'Endpoint=${durableTaskSchedulerEndpoint};Authentication=ManagedIdentity;ClientID=${identityClientId}'
-      AzureFunctionsJobHost__extensions__durableTask__storageProvider__type: 'azureManaged'
-      AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionStringName: 'DURABLE_TASK_SCHEDULER_CONNECTION_STRING'
     }
 
 module plan 'br/public:avm/res/web/serverfarm:0.7.0' = {

@@ -1,11 +1,10 @@
 // Data-plane roles for docbatch's user-assigned identity and, optionally, for the deploying
-// user (debugging, reading the API key, the scheduler dashboard). Nothing uses keys.
+// user (debugging, reading the API key). Nothing uses keys. The Durable Task Scheduler's role is
+// granted where the scheduler is created (durableTaskScheduler.bicep), so nothing here refers
+// to a scheduler that may not exist.
 param storageAccountName string
 param applicationInsightsName string
 param keyVaultName string
-
-@description('Durable Task Scheduler name; empty when the Azure Storage backend is used.')
-param schedulerName string = ''
 
 param identityPrincipalId string
 
@@ -22,7 +21,6 @@ var roleIds = {
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
-  durableTaskDataContributor: '0ad04412-c4d5-4796-b79c-f76d14c8d402'
 }
 
 // Blob Data Owner (not Contributor): the Functions host manages blob leases and the deployment
@@ -68,11 +66,6 @@ resource keyVault 'Microsoft.KeyVault/vaults@2024-11-01' existing = {
   name: keyVaultName
 }
 
-// Only used when schedulerName is set (the loop below is empty otherwise).
-resource scheduler 'Microsoft.DurableTask/schedulers@2025-11-01' existing = {
-  name: schedulerName
-}
-
 resource storageRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   for assignment in storageAssignments: {
     name: guid(storageAccount.id, assignment.principal.id, assignment.roleId)
@@ -111,14 +104,5 @@ resource keyVaultRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   }
 ]
 
-resource schedulerRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for principal in (empty(schedulerName) ? [] : principals): {
-    name: guid(scheduler.id, principal.id, roleIds.durableTaskDataContributor)
-    scope: scheduler
-    properties: {
-      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.durableTaskDataContributor)
-      principalId: principal.id
-      principalType: principal.type
-    }
-  }
-]
+@description('The principals given data roles here, { id, type }: also those of the Durable Task Scheduler (durableTaskScheduler.bicep).')
+output principals array = principals

@@ -1,4 +1,7 @@
+import { DefaultAzureCredential } from "@azure/identity";
 import { getAnalyzerRegistry, type AnalyzerRegistry } from "../analyzers/registry.js";
+import { REQUEST_PATH_ACCESS_WAIT } from "../shared/accessPending.js";
+import { keyVaultSecretReader, resolveKeyVaultReferences, SettingsPendingError, unresolvedKeyVaultReferences } from "../config/keyVaultReferences.js";
 import { readSettings, type DocbatchSettings } from "../config/settings.js";
 import { Batches, type BatchRunner } from "../engine/batches.js";
 import { DEFAULT_ENGINE_LIMITS, type EngineDeps } from "../engine/engineDeps.js";
@@ -51,17 +54,40 @@ export interface AppServices {
 }
 
 let services: AppServices | undefined;
+/** Resolving Key Vault references the platform left unresolved (see keyVaultReferences.ts). */
+let resolving: Promise<void> | undefined;
 
+/**
+ * The app's services. While app settings still hold unresolved Key Vault references (a first
+ * start before the identity's role took effect), they are read from Key Vault in the background
+ * and this throws SettingsPendingError (503, Retry-After); the reference text is never used.
+ */
 export function getAppServices(): AppServices {
-  services ??= createAppServices();
-  return services;
+  if (services) return services;
+  const pending = unresolvedKeyVaultReferences(process.env);
+  if (pending.length === 0) return (services = createAppServices());
+  resolving ??= resolveKeyVaultReferences(process.env, keyVaultSecretReader(new DefaultAzureCredential({ managedIdentityClientId: process.env.AZURE_CLIENT_ID })))
+    .then((resolved) => {
+      // Where the platform would have put them: every reader of the settings (the analyzer
+      // registry, the timers) sees the secrets, as after a platform-resolved start.
+      for (const name of pending) process.env[name] = resolved[name];
+      services = createAppServices();
+    })
+    .catch((error: unknown) => {
+      // The next call starts over; the failure itself reaches callers as SettingsPendingError.
+      console.error(`docbatch: reading ${pending.join(", ")} from Key Vault failed: ${error instanceof Error ? error.message : error}`);
+      resolving = undefined;
+    });
+  throw new SettingsPendingError(pending);
 }
 
 export function createAppServices(env: NodeJS.ProcessEnv = process.env): AppServices {
   const settings = readSettings(env);
   const storage = createAppStorage(env);
   const now = () => clock.now();
-  const store = new TableStatusStore(createAppStorage(env, { requestPath: true }), { tablePrefix: settings.tablePrefix, now });
+  // A caller waits on the request path: a refusal there answers 503 with Retry-After after a
+  // short wait; activities and timers wait out role propagation (the default, ~10 minutes).
+  const store = new TableStatusStore(createAppStorage(env, { requestPath: true }), { tablePrefix: settings.tablePrefix, now, accessWait: REQUEST_PATH_ACCESS_WAIT });
   const workStore = new TableStatusStore(storage, { tablePrefix: settings.tablePrefix, now });
   let built: AppServices | undefined;
   const kinds = createKindRegistry(() => built!);

@@ -1,4 +1,5 @@
 import type { BlobServiceClient, ContainerClient } from "@azure/storage-blob";
+import { REQUEST_PATH_ACCESS_WAIT, untilAccessGranted } from "../shared/accessPending.js";
 
 /** What docbatch keeps in containers of its own: `<prefix>-<purpose>`. */
 export const OWN_CONTAINER_PURPOSES = ["uploads", "openai-files", "openai-batches"] as const;
@@ -15,7 +16,9 @@ export function ownContainer(blobService: BlobServiceClient, prefix: string, pur
   return {
     container,
     ready: () =>
-      (created ??= container.createIfNotExists().catch((error: unknown) => {
+      // Refusals of the identity on a fresh deployment: a short wait (a caller may be waiting:
+      // uploads, OpenAI files), then a 503 saying so, which callers and the engine retry.
+      (created ??= untilAccessGranted("docbatch's storage account", () => container.createIfNotExists(), REQUEST_PATH_ACCESS_WAIT).catch((error: unknown) => {
         created = undefined;
         throw error;
       })),

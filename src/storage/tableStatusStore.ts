@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { untilAccessGranted, type AccessWait } from "../shared/accessPending.js";
 import { odata, RestError, TableClient, TableTransaction, type TableEntityResult } from "@azure/data-tables";
 import { FINAL_BATCH_STATUSES, type BatchRecord, type BatchSummary, type EngineError, type ItemCounts, type ItemMetrics, type ItemOutcome, type ItemRecord, type ItemSeed } from "../engine/model.js";
 import { batchMayMove, isFinalItemStatus, LABEL_KEY_PATTERN, METRIC_KEY_PATTERN, neverStarted, NO_ITEMS } from "../engine/statusRules.js";
@@ -30,6 +31,8 @@ const TRANSACTION_SIZE = 100;
 export interface TableStatusStoreOptions {
   tablePrefix: string;
   now?: () => Date;
+  /** How long creating the tables waits out a refusal of the identity (first start after a deployment). */
+  accessWait?: AccessWait;
 }
 
 type Entity = Record<string, unknown> & { partitionKey: string; rowKey: string };
@@ -51,6 +54,7 @@ export class TableStatusStore implements StatusStore {
   private readonly items: TableClient;
   private ready?: Promise<void>;
   private readonly now: () => Date;
+  private readonly accessWait?: AccessWait;
   /**
    * Counter shards as this process last wrote them. Saves the shard read on most items;
    * a stale entry only costs a 412 and a re-read, never a wrong count.
@@ -63,6 +67,7 @@ export class TableStatusStore implements StatusStore {
     this.batches = storage.table(`${options.tablePrefix}Batches`);
     this.items = storage.table(`${options.tablePrefix}Documents`);
     this.now = options.now ?? (() => new Date());
+    this.accessWait = options.accessWait;
   }
 
   /** The batches table, for the one-off reading of rows in an older layout (src/kinds/documentIntelligence/legacyBatches.ts). */
@@ -72,7 +77,13 @@ export class TableStatusStore implements StatusStore {
 
   /** Creates the tables once per process. */
   ensureTables(): Promise<void> {
-    this.ready ??= Promise.all([createIfMissing(this.batches), createIfMissing(this.items)]).then(() => undefined);
+    // The first storage call of a process: on a fresh deployment the identity's roles may still
+    // be propagating, so refusals are waited out here (shared/accessPending.ts).
+    this.ready ??= untilAccessGranted(
+      "docbatch's storage account",
+      () => Promise.all([createIfMissing(this.batches), createIfMissing(this.items)]).then(() => undefined),
+      this.accessWait,
+    );
     this.ready.catch(() => (this.ready = undefined));
     return this.ready;
   }

@@ -1,3 +1,4 @@
+import { AccessPendingError } from "../../shared/accessPending.js";
 import { isTransient } from "../../shared/transientErrors.js";
 import { HttpProblem } from "./httpProblem.js";
 import type { ApiResponse } from "./types.js";
@@ -45,6 +46,8 @@ export async function serve(request: { method: string; url: string }, options: S
 
 /** Failures that are not the caller's: storage or the orchestration backend unreachable, or a bug. */
 function unexpected(error: unknown, retryAfterSeconds: number): HttpProblem {
+  // A fresh deployment whose identity's roles are still taking effect: say so.
+  if (error instanceof AccessPendingError) return new HttpProblem(503, "ServiceUnavailable", error.message, { "retry-after": String(Math.max(retryAfterSeconds, 30)) });
   if (isTransient(error)) {
     return new HttpProblem(503, "ServiceUnavailable", "docbatch's storage is not answering right now. Retry the request after a short wait.", {
       "retry-after": String(retryAfterSeconds),
