@@ -46,32 +46,39 @@ export async function handleHttpTrigger(ctx: HttpTriggerContext, fn: RegisteredF
   forwardHeaders["x-ms-invocation-id"] = invocationId;
   forwardHeaders["x-forwarded-host"] = req.headers.host ?? url.host;
   forwardHeaders["x-forwarded-proto"] = "http";
-  const proxyReq = http.request({ host: "127.0.0.1", port: ctx.proxy.port, method: req.method, path: req.url, headers: forwardHeaders, agent: ctx.proxy.agent });
-  proxyReq.on("error", () => {});
-  proxyReq.on("response", (proxyRes) => {
-    const raw: string[] = [];
-    for (let i = 0; i < proxyRes.rawHeaders.length; i += 2) {
-      if (!HOP_BY_HOP.has(proxyRes.rawHeaders[i].toLowerCase())) raw.push(proxyRes.rawHeaders[i], proxyRes.rawHeaders[i + 1]);
+  // The library's proxy closes its connection when the app stops reading a body early (a 413 at
+  // the limit cancels the request stream). A keep-alive socket handed out again while that close
+  // is on its way loses the next request, and the invocation waiting for it never runs. So a
+  // request with a body gets a connection of its own; a bodiless one may reuse a socket and is
+  // sent again on a fresh one when the reused socket turns out closed (nothing of it was read).
+  const hasBody = req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? 0) > 0;
+  const proxyPort = ctx.proxy.port;
+  const send = (agent: http.Agent | false): http.ClientRequest => {
+    const forwarded = http.request({ host: "127.0.0.1", port: proxyPort, method: req.method, path: req.url, headers: forwardHeaders, agent });
+    forwarded.on("response", (proxyRes) => relayResponse(req, res, proxyRes));
+    return forwarded;
+  };
+  let proxyReq = send(hasBody ? false : ctx.proxy.agent);
+  let abandoned = false;
+  const abandon = () => {
+    abandoned = true;
+    proxyReq.destroy();
+  };
+  const onForwardError = (error: Error) => {
+    if (abandoned) return;
+    if (!hasBody && proxyReq.reusedSocket && !res.headersSent && !res.destroyed) {
+      proxyReq = send(false);
+      proxyReq.on("error", onForwardError);
+      proxyReq.end();
+      return;
     }
-    // An app that answers before reading the whole body (413 at its limit) leaves the rest
-    // unread: the connection cannot be reused, and closing it at once with bytes still arriving
-    // makes the kernel reset it, so a caller still writing loses the answer (EPIPE). Linger as
-    // Kestrel does: discard what still arrives for a bounded time, then close.
-    const lingering = !req.complete;
-    if (lingering) raw.push("Connection", "close");
-    res.writeHead(proxyRes.statusCode ?? 500, raw);
-    if (lingering) {
-      req.unpipe(proxyReq);
-      req.resume();
-      proxyRes.pipe(res, { end: false });
-      proxyRes.on("end", () => lingerThenEnd(req, res));
-    } else {
-      proxyRes.pipe(res);
-    }
-    proxyRes.on("error", () => res.destroy());
-  });
+    ctx.log({ level: "error", category: "system", message: `Forwarding '${fn.name}' to the worker's HTTP proxy failed: ${error.message}`, functionName: fn.name, invocationId });
+    if (!res.headersSent) res.writeHead(502).end();
+    else res.destroy();
+  };
+  proxyReq.on("error", onForwardError);
   res.on("close", () => {
-    if (!res.writableFinished) proxyReq.destroy();
+    if (!res.writableFinished) abandon();
   });
   proxyReq.flushHeaders();
   req.pipe(proxyReq);
@@ -84,15 +91,39 @@ export async function handleHttpTrigger(ctx: HttpTriggerContext, fn: RegisteredF
     });
     if (outcome.result === undefined || outcome.result === null) {
       // No response object: the library never answers the proxied request.
-      proxyReq.destroy();
+      abandon();
       if (!res.headersSent) res.writeHead(204).end();
     }
   } catch (error) {
     ctx.log({ level: "error", category: "system", message: `Executed '${fn.name}' (Failed): ${(error as Error)?.stack ?? error}`, functionName: fn.name, invocationId });
-    proxyReq.destroy();
+    abandon();
     if (!res.headersSent) res.writeHead(500).end();
     else res.destroy();
   }
+}
+
+/** Streams the worker proxy's answer back to the caller. */
+function relayResponse(req: IncomingMessage, res: ServerResponse, proxyRes: IncomingMessage): void {
+  const raw: string[] = [];
+  for (let i = 0; i < proxyRes.rawHeaders.length; i += 2) {
+    if (!HOP_BY_HOP.has(proxyRes.rawHeaders[i].toLowerCase())) raw.push(proxyRes.rawHeaders[i], proxyRes.rawHeaders[i + 1]);
+  }
+  // An app that answers before reading the whole body (413 at its limit) leaves the rest
+  // unread: the connection cannot be reused, and closing it at once with bytes still arriving
+  // makes the kernel reset it, so a caller still writing loses the answer (EPIPE). Linger as
+  // Kestrel does: discard what still arrives for a bounded time, then close.
+  const lingering = !req.complete;
+  if (lingering) raw.push("Connection", "close");
+  res.writeHead(proxyRes.statusCode ?? 500, raw);
+  if (lingering) {
+    req.unpipe();
+    req.resume();
+    proxyRes.pipe(res, { end: false });
+    proxyRes.on("end", () => lingerThenEnd(req, res));
+  } else {
+    proxyRes.pipe(res);
+  }
+  proxyRes.on("error", () => res.destroy());
 }
 
 /** How long an answered request's unread body is drained before the connection closes. */
