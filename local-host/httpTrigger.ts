@@ -18,7 +18,13 @@ function joinedHeaders(req: IncomingMessage): Record<string, string> {
 export interface HttpTriggerContext {
   invoker: Invoker;
   /** The worker's HTTP proxy (`HttpUri` capability) when the app enabled HTTP streams. */
-  proxy?: { port: number; agent: http.Agent };
+  proxy?: {
+    port: number;
+    /** Keep-alive connections, for requests without a body. */
+    agent: http.Agent;
+    /** Connections used once (the proxy may close them), for requests with a body and retries. */
+    singleUseAgent: http.Agent;
+  };
   extraInputs(fn: RegisteredFunction): { name: string; data: RpcTypedData }[];
   log: LogSink;
 }
@@ -50,31 +56,42 @@ export async function handleHttpTrigger(ctx: HttpTriggerContext, fn: RegisteredF
   // the limit cancels the request stream). A keep-alive socket handed out again while that close
   // is on its way loses the next request, and the invocation waiting for it never runs. So a
   // request with a body gets a connection of its own; a bodiless one may reuse a socket and is
-  // sent again on a fresh one when the reused socket turns out closed (nothing of it was read).
+  // sent again on a fresh one when the reused socket turns out closed (none of it was read).
   const hasBody = req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? 0) > 0;
-  const proxyPort = ctx.proxy.port;
-  const send = (agent: http.Agent | false): http.ClientRequest => {
+  const { port: proxyPort, singleUseAgent } = ctx.proxy;
+  const send = (agent: http.Agent): http.ClientRequest => {
     const forwarded = http.request({ host: "127.0.0.1", port: proxyPort, method: req.method, path: req.url, headers: forwardHeaders, agent });
-    forwarded.on("response", (proxyRes) => relayResponse(req, res, proxyRes));
+    forwarded.on("response", (proxyRes) => {
+      answered = true;
+      relayResponse(req, res, proxyRes);
+    });
     return forwarded;
   };
-  let proxyReq = send(hasBody ? false : ctx.proxy.agent);
+  // Once the proxy answered, a failure to write the rest of the body is the app not reading it.
+  let answered = false;
   let abandoned = false;
   const abandon = () => {
     abandoned = true;
     proxyReq.destroy();
   };
+  let proxyReq = send(hasBody ? ctx.proxy.singleUseAgent : ctx.proxy.agent);
+  const failForwarding = (error: Error) => {
+    ctx.log({ level: "error", category: "system", message: `Forwarding '${fn.name}' to the worker's HTTP proxy failed: ${error.message}`, functionName: fn.name, invocationId });
+    if (!res.headersSent) res.writeHead(502).end();
+    else res.destroy();
+  };
+  // A request the proxy got runs, and its answer may still come: judged when the invocation ends.
+  let forwardFailure: Error | undefined;
   const onForwardError = (error: Error) => {
-    if (abandoned) return;
+    if (abandoned || answered) return;
     if (!hasBody && proxyReq.reusedSocket && !res.headersSent && !res.destroyed) {
-      proxyReq = send(false);
+      proxyReq = send(singleUseAgent);
       proxyReq.on("error", onForwardError);
       proxyReq.end();
       return;
     }
-    ctx.log({ level: "error", category: "system", message: `Forwarding '${fn.name}' to the worker's HTTP proxy failed: ${error.message}`, functionName: fn.name, invocationId });
-    if (!res.headersSent) res.writeHead(502).end();
-    else res.destroy();
+    if ((error as NodeJS.ErrnoException).code === "ECONNREFUSED") failForwarding(error);
+    else forwardFailure = error;
   };
   proxyReq.on("error", onForwardError);
   res.on("close", () => {
@@ -93,6 +110,8 @@ export async function handleHttpTrigger(ctx: HttpTriggerContext, fn: RegisteredF
       // No response object: the library never answers the proxied request.
       abandon();
       if (!res.headersSent) res.writeHead(204).end();
+    } else if (forwardFailure && !answered) {
+      failForwarding(forwardFailure);
     }
   } catch (error) {
     ctx.log({ level: "error", category: "system", message: `Executed '${fn.name}' (Failed): ${(error as Error)?.stack ?? error}`, functionName: fn.name, invocationId });

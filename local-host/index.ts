@@ -9,7 +9,7 @@ import { RouteTable } from "./routeTable.js";
 import { handleHttpTrigger } from "./httpTrigger.js";
 import { extraInputData } from "./extraInputs.js";
 import { TimerTriggers } from "./timerTriggers.js";
-import { captureWorkerProxy } from "./workerProxy.js";
+import { captureWorkerProxy, singleUseConnections } from "./workerProxy.js";
 import { FileInstanceStore } from "./durable/instanceStore.js";
 import { DurableEngine, type EngineStats, type Instance, type OrchestratorState } from "./durable/engine.js";
 import { ActivityRunner } from "./durable/activityRunner.js";
@@ -121,7 +121,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const { capabilities, proxyServer } = await captureWorkerProxy(() => core.programmingModel!.getCapabilities({}));
   const proxyUri = capabilities.HttpUri;
   const proxyAgent = new http.Agent({ keepAlive: true });
-  const proxy = proxyUri ? { port: Number(new URL(proxyUri).port), agent: proxyAgent } : undefined;
+  const singleUseAgent = singleUseConnections();
+  const proxy = proxyUri ? { port: Number(new URL(proxyUri).port), agent: proxyAgent, singleUseAgent } : undefined;
 
   const invoker = new Invoker(core);
   await core.runHooks("appStart", { hookData: invoker.hookData, appHookData: invoker.hookData, functionAppDirectory: path.dirname(hostConfig.path ?? entry) });
@@ -267,6 +268,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
         engine.close();
         await core.runHooks("appTerminate", { hookData: invoker.hookData, appHookData: invoker.hookData }).catch(() => {});
         proxyAgent.destroy();
+        singleUseAgent.destroy();
         await Promise.all([closeServer(server), closeServer(rpcServer), proxyServer ? closeServer(proxyServer) : undefined]);
       })()),
   };

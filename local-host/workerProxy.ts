@@ -29,3 +29,14 @@ export async function captureWorkerProxy(
   }
   return { capabilities, proxyServer };
 }
+
+/**
+ * An agent whose connections serve one request each. The worker's proxy closes a connection
+ * when the app stops reading a request body early; one handed out again meanwhile would lose
+ * the next request. Keep-alive is still announced, so the proxy answers before it closes.
+ */
+export function singleUseConnections(): http.Agent {
+  const agent = new http.Agent({ keepAlive: true });
+  agent.keepSocketAlive = () => false;
+  return agent;
+}
