@@ -17,6 +17,7 @@ import { measureSynchronousRun, type ReplayCost } from "./durable/replayCost.js"
 import { FaultRegistry, type FaultInjector } from "./durable/faults.js";
 import { durableClientData, WEBHOOK_PATH, type DurableClientData } from "./durable/clientBinding.js";
 import { handleDurableApi } from "./durable/httpApi.js";
+import { carriesKey, DURABLE_SYSTEM_KEY_NAME, newSystemKey } from "./durable/webhookKey.js";
 import { toJsonText, type HistoryEvent } from "./durable/historyEvents.js";
 
 export type { FaultInjector, FaultHandle, ActivityFaultOptions } from "./durable/faults.js";
@@ -82,6 +83,8 @@ export interface DurableInspector {
 export interface LocalHost {
   /** http://127.0.0.1:<port>, no trailing slash. */
   url: string;
+  /** The host's system keys, by name, as the portal lists them (`durabletask_extension`: the Durable webhooks' key). */
+  systemKeys: Readonly<Record<string, string>>;
   functions: readonly FunctionInfo[];
   fireTimer(functionName: string): Promise<void>;
   faults: FaultInjector;
@@ -128,7 +131,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   await core.runHooks("appStart", { hookData: invoker.hookData, appHookData: invoker.hookData, functionAppDirectory: path.dirname(hostConfig.path ?? entry) });
 
   const functions = [...core.functions.values()];
-  const clientData = (): DurableClientData => durableClientData(url, rpcBaseUrl, hostConfig.hubName);
+  // The host's keys are made per run here (nothing to keep them in): a link from an earlier run gets 401.
+  const durableKey = newSystemKey();
+  const clientData = (): DurableClientData => durableClientData(url, rpcBaseUrl, hostConfig.hubName, durableKey);
   const extraInputs = (fn: RegisteredFunction) => extraInputData(fn, clientData);
   const triggerOf = (name: string) => core.getFunction(name)?.trigger.type.toLowerCase();
 
@@ -197,6 +202,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       else res.destroy();
     };
     if (pathname === WEBHOOK_PATH || pathname.startsWith(`${WEBHOOK_PATH}/`)) {
+      // As the host: the extension's webhooks need its system key (the loopback RPC endpoint does not).
+      if (!carriesKey(req, durableKey)) return void res.writeHead(401).end();
       handleDurableApi(durableApi, req, res, pathname.slice(WEBHOOK_PATH.length)).catch(fail);
       return;
     }
@@ -244,6 +251,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   let closing: Promise<void> | undefined;
   return {
     url,
+    systemKeys: { [DURABLE_SYSTEM_KEY_NAME]: durableKey },
     functions: functions.map((fn) => ({
       name: fn.name,
       trigger: fn.trigger.type,
