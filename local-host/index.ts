@@ -10,6 +10,7 @@ import { handleHttpTrigger } from "./httpTrigger.js";
 import { extraInputData } from "./extraInputs.js";
 import { TimerTriggers } from "./timerTriggers.js";
 import { captureWorkerProxy, singleUseConnections } from "./workerProxy.js";
+import { NODE_MAX_HEADER_SIZE, requestLimitStatus } from "./requestLimits.js";
 import { FileInstanceStore } from "./durable/instanceStore.js";
 import { DurableEngine, type EngineStats, type Instance, type OrchestratorState } from "./durable/engine.js";
 import { ActivityRunner } from "./durable/activityRunner.js";
@@ -109,7 +110,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
 
   // Listen first: the app origin must be known before the app loads (WEBSITE_HOSTNAME).
   const bindHost = options.host ?? "127.0.0.1";
-  const server = http.createServer({ requestTimeout: 0, headersTimeout: 60_000 });
+  const server = http.createServer({ requestTimeout: 0, headersTimeout: 60_000, maxHeaderSize: NODE_MAX_HEADER_SIZE });
   await listen(server, options.port ?? 0, bindHost);
   const url = `http://${bindHost.includes(":") ? `[${bindHost}]` : bindHost}:${(server.address() as AddressInfo).port}`;
   const rpcServer = http.createServer();
@@ -195,6 +196,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const routes = new RouteTable(functions, hostConfig.routePrefix);
   const httpContext = { invoker, proxy, extraInputs, log };
   server.on("request", (req, res) => {
+    const tooLarge = requestLimitStatus(req);
+    // Refused before routing, as the host's web server does (its answer has no body either).
+    if (tooLarge) return void res.writeHead(tooLarge, { Connection: "close" }).end();
     const pathname = new URL(req.url ?? "/", "http://local").pathname;
     const fail = (error: unknown) => {
       log({ level: "error", category: "system", message: `Local host request error: ${(error as Error)?.stack ?? error}` });
