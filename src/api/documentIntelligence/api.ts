@@ -13,7 +13,7 @@ import { serve } from "../http/serve.js";
 import type { ApiRequest, ApiResponse } from "../http/types.js";
 import { parseAnalyzeBatchRequest, requireApiVersion, type AnalyzeBatchRequest } from "./analyzeBatchRequest.js";
 import { DiError, diErrors } from "./errors.js";
-import { detailOf, streamOperation, summarize } from "./operationView.js";
+import { detailOf, isDone, streamOperation, summarize } from "./operationView.js";
 import { openWhileCallerWaits, requireWritableResults, WHILE_CALLER_WAITS } from "./resultContainerCheck.js";
 import { matchRoute, MODEL_ID_PATTERN, RESULT_ID_PATTERN, type DiOperation } from "./routes.js";
 
@@ -215,10 +215,12 @@ async function getBatch(modelId: string, resultId: string, services: AppServices
   const details = batch.itemCount === undefined ? undefined : mapPages(services.pollItems.listItems(batch.batchId, batch.itemCount), (document) => detailOf(batch, document));
   const summary = summarize(batch, counts);
   const done = summary.status === "succeeded" || summary.status === "failed" || summary.status === "canceled";
+  // Documents still settling: the counts are read again after the details (see streamOperation).
+  const recount = isDone(batch) ? undefined : async () => (await services.store.readCounts(batch.batchId)).counts;
   return {
     status: 200,
     headers: { "content-type": "application/json; charset=utf-8", ...(done ? {} : { "retry-after": pollAfterSeconds(batch.itemCount) }) },
-    body: streamOperation(summary, details),
+    body: streamOperation(batch, counts, details, recount),
   };
 }
 
