@@ -74,7 +74,7 @@ export async function handleHttpTrigger(ctx: HttpTriggerContext, fn: RegisteredF
     abandoned = true;
     proxyReq.destroy();
   };
-  let proxyReq = send(hasBody ? ctx.proxy.singleUseAgent : ctx.proxy.agent);
+  let proxyReq = send(hasBody ? singleUseAgent : ctx.proxy.agent);
   const failForwarding = (error: Error) => {
     ctx.log({ level: "error", category: "system", message: `Forwarding '${fn.name}' to the worker's HTTP proxy failed: ${error.message}`, functionName: fn.name, invocationId });
     if (!res.headersSent) res.writeHead(502).end();

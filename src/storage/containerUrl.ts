@@ -19,7 +19,7 @@ export interface StorageUrlPolicy {
   allowLoopbackHttp: boolean;
   /**
    * The app's own blob endpoint when it is on loopback (Azurite, e.g. http://127.0.0.1:10000/devstoreaccount1):
-   * the one loopback service a URL may name. Other ports of this machine are other programs.
+   * the one loopback service a URL may name (same host and port). Other ports are other programs.
    */
   localBlobEndpoint?: string;
   appAccountName: string;
@@ -244,12 +244,14 @@ function isLoopbackUrl(raw: string): boolean {
   }
 }
 
-/** Same scheme and port as the app's loopback blob endpoint (any loopback name reaches it). */
+/**
+ * Same scheme, host and port as the app's loopback blob endpoint. The host as written too: another
+ * loopback name (`localhost`, `[::1]`) may reach another program listening on the same port.
+ */
 function isLocalBlobService(url: URL, localBlobEndpoint: string | undefined): boolean {
   if (!localBlobEndpoint) return false;
   const local = new URL(localBlobEndpoint);
-  const portOf = (u: URL) => u.port || (u.protocol === "https:" ? "443" : "80");
-  return url.protocol === local.protocol && portOf(url) === portOf(local);
+  return url.protocol === local.protocol && url.host === local.host;
 }
 
 function splitPath(pathname: string): string[] {

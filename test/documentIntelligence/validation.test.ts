@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { createServer, connect, type AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import DocumentIntelligence from "@azure-rest/ai-document-intelligence";
+import { AZURITE_ACCOUNT } from "../support/azurite.js";
 import { createContainer, sasUrlFor, startDocbatch, type Docbatch } from "../support/docbatchHost.js";
 
 /** Every refusal answers in the DI error format with a code, and nothing is started. */
@@ -10,7 +11,8 @@ describe("analyzeBatch validation, keys and URL policy", () => {
   let sourceSas: string;
   let resultSas: string;
   before(async () => {
-    docbatch = await startDocbatch({ checkOpenApi: true });
+    // `otheraccount` is allow-listed but has no key here: reachable by no credential (see below).
+    docbatch = await startDocbatch({ checkOpenApi: true, env: { DOCBATCH_ALLOWED_STORAGE_ACCOUNTS: `${AZURITE_ACCOUNT},otheraccount` } });
     sourceSas = await sasUrlFor(await createContainer(docbatch.blobService, { "a.txt": "a" }), docbatch.azurite, "rl");
     resultSas = await sasUrlFor(await createContainer(docbatch.blobService), docbatch.azurite);
   });
@@ -143,6 +145,11 @@ describe("analyzeBatch validation, keys and URL policy", () => {
         assert.equal(response.body.error.target, "azureBlobSource.containerUrl");
         assert.match(response.body.error.innererror.message, /not the local storage emulator's blob endpoint/);
       }
+      // The emulator's own port under another loopback name is refused the same way.
+      const renamed = resultSas.replace("127.0.0.1", "localhost");
+      const asLocalhost = await post({ azureBlobSource: { containerUrl: sourceSas }, resultContainerUrl: renamed });
+      assert.equal(asLocalhost.status, 400);
+      assert.equal(asLocalhost.body.error.innererror.code, "ForbiddenHost");
       // Connections are accepted in order: one started by the app would be counted before ours.
       const probed = new Promise<void>((resolve) => bystander.once("connection", () => resolve()));
       connect(port, "127.0.0.1").on("error", () => undefined);
@@ -154,9 +161,8 @@ describe("analyzeBatch validation, keys and URL policy", () => {
   });
 
   test("a source no credential can reach is refused before the 202, as the result container is", async () => {
-    // Azurite under another name and without a SAS: the app's shared key is for its own endpoint only.
-    const container = await createContainer(docbatch.blobService, { "a.txt": "a" });
-    const unreachable = container.url.replace("127.0.0.1", "localhost");
+    // Another account on the emulator, allow-listed, without a SAS: the app holds a key for its own account only.
+    const unreachable = `${new URL(docbatch.azurite.blobEndpoint).origin}/otheraccount/docs`;
     const before = await listedBatchCount();
     const asSource = await post({ azureBlobSource: { containerUrl: unreachable }, resultContainerUrl: resultSas });
     assert.equal(asSource.status, 400, JSON.stringify(asSource.body));

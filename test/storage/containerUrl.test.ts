@@ -56,8 +56,8 @@ const refused: Array<[string, StorageUrlPolicy, string, RegExp?]> = [
   ["https://docbatchapp.blob.core.windows.net/ab", production, "InvalidContainerUrl", /not a valid container name/],
   ["https://docbatchapp.blob.core.windows.net/my%20docs", production, "InvalidContainerUrl", /not a valid container name/],
   ["https://docbatchapp.blob.core.windows.net/docs#top", production, "InvalidContainerUrl", /fragment/],
-  ["http://localhost:10000/docs", development, "InvalidContainerUrl", /expected http:\/\/localhost:10000\/docs\/\{container\}/],
-  ["http://localhost:10000/", development, "InvalidContainerUrl", /without a valid account/],
+  ["http://127.0.0.1:10000/docs", development, "InvalidContainerUrl", /expected http:\/\/127\.0\.0\.1:10000\/docs\/\{container\}/],
+  ["http://127.0.0.1:10000/", development, "InvalidContainerUrl", /without a valid account/],
   ["https://otheraccount.blob.core.windows.net/docs", production, "StorageAccountNotAllowed", /DOCBATCH_ALLOWED_STORAGE_ACCOUNTS/],
   ["http://127.0.0.1:10000/otheraccount/docs", development, "StorageAccountNotAllowed"],
   ["https://docbatchapp.blob.core.windows.net/docs?sv=2024-11-04&sp=rl", production, "InvalidSasToken", /no SAS signature/],
@@ -184,20 +184,29 @@ test("without a SAS only allow-listed accounts pass", () => {
 });
 
 test("loopback path-style URLs are accepted in development", () => {
-  for (const host of ["127.0.0.1:10000", "localhost:10000", "[::1]:10000"]) {
-    const location = parseContainerUrl(`http://${host}/devstoreaccount1/docs`, development, TARGET);
-    assert.equal(location.accountName, "devstoreaccount1");
-    assert.equal(location.containerName, "docs");
-    assert.equal(location.serviceUrl, `http://${host}/devstoreaccount1`);
-    assert.equal(location.url, `http://${host}/devstoreaccount1/docs`);
-    assert.equal(location.sas, undefined);
-  }
+  const location = parseContainerUrl("http://127.0.0.1:10000/devstoreaccount1/docs", development, TARGET);
+  assert.equal(location.accountName, "devstoreaccount1");
+  assert.equal(location.containerName, "docs");
+  assert.equal(location.serviceUrl, "http://127.0.0.1:10000/devstoreaccount1");
+  assert.equal(location.url, "http://127.0.0.1:10000/devstoreaccount1/docs");
+  assert.equal(location.sas, undefined);
   // Any account with a SAS: the SAS is the grant.
   assert.equal(parseContainerUrl(`http://127.0.0.1:10000/otheraccount/docs?${sas()}`, development, TARGET).sas, sas());
+  // The emulator's endpoint named as it is configured: localhost could be another listener (on ::1).
+  const byName = storageUrlPolicy({ allowedStorageAccounts: ["devstoreaccount1"], allowLoopbackHttp: true }, "devstoreaccount1", "http://localhost:10000/devstoreaccount1");
+  assert.equal(parseContainerUrl("http://LOCALHOST:10000/devstoreaccount1/docs", byName, TARGET).serviceUrl, "http://localhost:10000/devstoreaccount1");
 });
 
 test("loopback URLs name only the local emulator's blob endpoint, SAS or not", () => {
-  for (const raw of [`http://127.0.0.1:10001/devstoreaccount1/docs?${sas()}`, `http://localhost:8080/devstoreaccount1/docs?${sas()}`, "http://[::1]/devstoreaccount1/docs", `https://127.0.0.1:10000/devstoreaccount1/docs?${sas()}`]) {
+  for (const raw of [
+    `http://127.0.0.1:10001/devstoreaccount1/docs?${sas()}`,
+    `http://localhost:8080/devstoreaccount1/docs?${sas()}`,
+    "http://[::1]/devstoreaccount1/docs",
+    `https://127.0.0.1:10000/devstoreaccount1/docs?${sas()}`,
+    // The emulator's port under another loopback name: possibly another program (on ::1).
+    `http://[::1]:10000/devstoreaccount1/docs?${sas()}`,
+    "http://localhost:10000/devstoreaccount1/docs",
+  ]) {
     const error = refusal(raw, development);
     assert.equal(error.code, "ForbiddenHost", raw);
     assert.match(error.message, /not the local storage emulator's blob endpoint \(http:\/\/127\.0\.0\.1:10000\)/);
@@ -206,7 +215,7 @@ test("loopback URLs name only the local emulator's blob endpoint, SAS or not", (
   const remoteStorage = storageUrlPolicy({ allowedStorageAccounts: [], allowLoopbackHttp: true }, "docbatchapp", "https://docbatchapp.blob.core.windows.net");
   assert.equal(refusal(`http://127.0.0.1:10000/devstoreaccount1/docs?${sas()}`, remoteStorage).code, "ForbiddenHost");
   const local = storageUrlPolicy({ allowedStorageAccounts: [], allowLoopbackHttp: true }, "devstoreaccount1", "http://127.0.0.1:10000/devstoreaccount1");
-  assert.equal(parseContainerUrl(`http://localhost:10000/devstoreaccount1/docs?${sas()}`, local, TARGET).accountName, "devstoreaccount1");
+  assert.equal(parseContainerUrl(`http://127.0.0.1:10000/devstoreaccount1/docs?${sas()}`, local, TARGET).accountName, "devstoreaccount1");
 });
 
 test("redactUrl drops the query, sig included, and any user info", () => {

@@ -92,11 +92,12 @@ export function isDone(batch: BatchRecord): boolean {
 
 /**
  * The whole operation as a stream of JSON text, the details page by page as they are read from
- * the table, so a 100,000-document batch is never held in memory. The counts come after the
- * details, read again by `recount` once the last page is out: a document's outcome and its count
- * are written in one transaction, so counts read after the details are never behind them, and no
- * answer shows more settled documents than it counts (member order means nothing to a JSON parser).
- * Without `recount` (a finished batch, whose rows no longer change) `counts` serve.
+ * the table, so a 100,000-document batch is never held in memory. While documents settle
+ * (`recount` given), the counts come after the details, read again once the last page is out:
+ * a document's outcome and its count are written in one transaction, so counts read after the
+ * details are never behind them, and no answer shows more settled documents than it counts
+ * (member order means nothing to a JSON parser). A finished batch's rows no longer change: its
+ * answer keeps the usual order, counts first.
  */
 export async function* streamOperation(
   batch: BatchRecord,
@@ -110,9 +111,9 @@ export async function* streamOperation(
     yield encoder.encode(JSON.stringify(summary));
     return;
   }
-  const { result: _counted, percentCompleted: _percent, ...head } = summary;
-  const opening = JSON.stringify({ ...head, result: { details: [] } });
-  // Split the serialized object at its empty details array: ...,"result":{"details":[ | ]}}
+  const { result: counted, percentCompleted: _percent, ...head } = summary;
+  const opening = JSON.stringify(recount ? { ...head, result: { details: [] } } : { ...summary, result: { ...counted, details: [] } });
+  // Split the serialized object at its empty details array: ...,"details":[ | ]}}
   const cut = opening.lastIndexOf("[]");
   yield encoder.encode(opening.slice(0, cut + 1));
   let first = true;
@@ -122,7 +123,11 @@ export async function* streamOperation(
     yield encoder.encode(first ? text : `,${text}`);
     first = false;
   }
-  const final = summarize(batch, recount ? await recount() : counts);
+  if (!recount) {
+    yield encoder.encode(opening.slice(cut + 1));
+    return;
+  }
+  const final = summarize(batch, await recount());
   const countMembers = JSON.stringify(final.result).slice(1, -1);
   yield encoder.encode(`],${countMembers}},"percentCompleted":${final.percentCompleted}}`);
 }
