@@ -19,7 +19,13 @@ function joinedHeaders(req: IncomingMessage): Record<string, string> {
 export interface HttpTriggerContext {
   invoker: Invoker;
   /** The worker's HTTP proxy (`HttpUri` capability) when the app enabled HTTP streams. */
-  proxy?: { port: number; agent: http.Agent };
+  proxy?: {
+    port: number;
+    /** Keep-alive connections, for requests without a body. */
+    agent: http.Agent;
+    /** Connections used once (the proxy may close them), for requests with a body and retries. */
+    singleUseAgent: http.Agent;
+  };
   extraInputs(fn: RegisteredFunction): { name: string; data: RpcTypedData }[];
   log: LogSink;
   /** FUNCTIONS_REQUEST_BODY_SIZE_LIMIT as the host reads it (requestBodyLimit.ts). */
@@ -55,41 +61,58 @@ export async function handleHttpTrigger(ctx: HttpTriggerContext, fn: RegisteredF
   forwardHeaders["x-ms-invocation-id"] = invocationId;
   forwardHeaders["x-forwarded-host"] = req.headers.host ?? url.host;
   forwardHeaders["x-forwarded-proto"] = "http";
-  const proxyReq = http.request({ host: "127.0.0.1", port: ctx.proxy.port, method: req.method, path: req.url, headers: forwardHeaders, agent: ctx.proxy.agent });
-  proxyReq.on("error", () => {});
+  // The library's proxy closes its connection when the app stops reading a body early (a 413 at
+  // the limit cancels the request stream). A keep-alive socket handed out again while that close
+  // is on its way loses the next request, and the invocation waiting for it never runs. So a
+  // request with a body gets a connection of its own; a bodiless one may reuse a socket and is
+  // sent again on a fresh one when the reused socket turns out closed (none of it was read).
+  const hasBody = req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? 0) > 0;
+  const { port: proxyPort, singleUseAgent } = ctx.proxy;
+  const send = (agent: http.Agent): http.ClientRequest => {
+    const forwarded = http.request({ host: "127.0.0.1", port: proxyPort, method: req.method, path: req.url, headers: forwardHeaders, agent });
+    forwarded.on("response", (proxyRes) => {
+      if (body.exceeded) return void proxyRes.resume();
+      answered = true;
+      relayResponse(req, res, proxyRes);
+    });
+    return forwarded;
+  };
+  // Once the proxy answered, a failure to write the rest of the body is the app not reading it.
+  let answered = false;
+  let abandoned = false;
+  const abandon = () => {
+    abandoned = true;
+    proxyReq.destroy();
+  };
+  let proxyReq = send(hasBody ? singleUseAgent : ctx.proxy.agent);
+  const failForwarding = (error: Error) => {
+    ctx.log({ level: "error", category: "system", message: `Forwarding '${fn.name}' to the worker's HTTP proxy failed: ${error.message}`, functionName: fn.name, invocationId });
+    if (!res.headersSent) res.writeHead(502).end();
+    else res.destroy();
+  };
+  // A request the proxy got runs, and its answer may still come: judged when the invocation ends.
+  let forwardFailure: Error | undefined;
+  const onForwardError = (error: Error) => {
+    if (abandoned || answered) return;
+    if (!hasBody && proxyReq.reusedSocket && !res.headersSent && !res.destroyed) {
+      proxyReq = send(singleUseAgent);
+      proxyReq.on("error", onForwardError);
+      proxyReq.end();
+      return;
+    }
+    if ((error as NodeJS.ErrnoException).code === "ECONNREFUSED") failForwarding(error);
+    else forwardFailure = error;
+  };
+  proxyReq.on("error", onForwardError);
   body.on("error", () => {
     // Over the limit: the app's request is cut off and the caller gets the host's answer.
     req.unpipe(body);
-    proxyReq.destroy();
+    abandon();
     if (!res.headersSent) refuseBodyTooLarge(req, res);
     else res.destroy();
   });
-  proxyReq.on("response", (proxyRes) => {
-    if (body.exceeded) return void proxyRes.resume();
-    const raw: string[] = [];
-    for (let i = 0; i < proxyRes.rawHeaders.length; i += 2) {
-      if (!HOP_BY_HOP.has(proxyRes.rawHeaders[i].toLowerCase())) raw.push(proxyRes.rawHeaders[i], proxyRes.rawHeaders[i + 1]);
-    }
-    // An app that answers before reading the whole body (413 at its limit) leaves the rest
-    // unread: the connection cannot be reused, and closing it at once with bytes still arriving
-    // makes the kernel reset it, so a caller still writing loses the answer (EPIPE). Linger as
-    // Kestrel does: discard what still arrives for a bounded time, then close.
-    const lingering = !req.complete;
-    if (lingering) raw.push("Connection", "close");
-    res.writeHead(proxyRes.statusCode ?? 500, raw);
-    if (lingering) {
-      req.unpipe(body);
-      body.unpipe(proxyReq);
-      req.resume();
-      proxyRes.pipe(res, { end: false });
-      proxyRes.on("end", () => lingerThenEnd(req, res));
-    } else {
-      proxyRes.pipe(res);
-    }
-    proxyRes.on("error", () => res.destroy());
-  });
   res.on("close", () => {
-    if (!res.writableFinished) proxyReq.destroy();
+    if (!res.writableFinished) abandon();
   });
   proxyReq.flushHeaders();
   req.pipe(body).pipe(proxyReq);
@@ -103,16 +126,42 @@ export async function handleHttpTrigger(ctx: HttpTriggerContext, fn: RegisteredF
     if (body.exceeded) return;
     if (outcome.result === undefined || outcome.result === null) {
       // No response object: the library never answers the proxied request.
-      proxyReq.destroy();
+      abandon();
       if (!res.headersSent) res.writeHead(204).end();
+    } else if (forwardFailure && !answered) {
+      failForwarding(forwardFailure);
     }
   } catch (error) {
     if (body.exceeded) return;
     ctx.log({ level: "error", category: "system", message: `Executed '${fn.name}' (Failed): ${(error as Error)?.stack ?? error}`, functionName: fn.name, invocationId });
-    proxyReq.destroy();
+    abandon();
     if (!res.headersSent) res.writeHead(500).end();
     else res.destroy();
   }
+}
+
+/** Streams the worker proxy's answer back to the caller. */
+function relayResponse(req: IncomingMessage, res: ServerResponse, proxyRes: IncomingMessage): void {
+  const raw: string[] = [];
+  for (let i = 0; i < proxyRes.rawHeaders.length; i += 2) {
+    if (!HOP_BY_HOP.has(proxyRes.rawHeaders[i].toLowerCase())) raw.push(proxyRes.rawHeaders[i], proxyRes.rawHeaders[i + 1]);
+  }
+  // An app that answers before reading the whole body (413 at its limit) leaves the rest
+  // unread: the connection cannot be reused, and closing it at once with bytes still arriving
+  // makes the kernel reset it, so a caller still writing loses the answer (EPIPE). Linger as
+  // Kestrel does: discard what still arrives for a bounded time, then close.
+  const lingering = !req.complete;
+  if (lingering) raw.push("Connection", "close");
+  res.writeHead(proxyRes.statusCode ?? 500, raw);
+  if (lingering) {
+    req.unpipe();
+    req.resume();
+    proxyRes.pipe(res, { end: false });
+    proxyRes.on("end", () => lingerThenEnd(req, res));
+  } else {
+    proxyRes.pipe(res);
+  }
+  proxyRes.on("error", () => res.destroy());
 }
 
 /** How long an answered request's unread body is drained before the connection closes. */

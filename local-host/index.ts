@@ -10,7 +10,8 @@ import { handleHttpTrigger } from "./httpTrigger.js";
 import { hostRequestBodyLimit } from "./requestBodyLimit.js";
 import { extraInputData } from "./extraInputs.js";
 import { TimerTriggers } from "./timerTriggers.js";
-import { captureWorkerProxy } from "./workerProxy.js";
+import { captureWorkerProxy, singleUseConnections } from "./workerProxy.js";
+import { NODE_MAX_HEADER_SIZE, requestLimitStatus } from "./requestLimits.js";
 import { FileInstanceStore } from "./durable/instanceStore.js";
 import { DurableEngine, type EngineStats, type Instance, type OrchestratorState } from "./durable/engine.js";
 import { ActivityRunner } from "./durable/activityRunner.js";
@@ -18,6 +19,7 @@ import { measureSynchronousRun, type ReplayCost } from "./durable/replayCost.js"
 import { FaultRegistry, type FaultInjector } from "./durable/faults.js";
 import { durableClientData, WEBHOOK_PATH, type DurableClientData } from "./durable/clientBinding.js";
 import { handleDurableApi } from "./durable/httpApi.js";
+import { carriesKey, DURABLE_SYSTEM_KEY_NAME, newSystemKey } from "./durable/webhookKey.js";
 import { toJsonText, type HistoryEvent } from "./durable/historyEvents.js";
 
 export type { FaultInjector, FaultHandle, ActivityFaultOptions } from "./durable/faults.js";
@@ -83,6 +85,8 @@ export interface DurableInspector {
 export interface LocalHost {
   /** http://127.0.0.1:<port>, no trailing slash. */
   url: string;
+  /** The host's system keys, by name, as the portal lists them (`durabletask_extension`: the Durable webhooks' key). */
+  systemKeys: Readonly<Record<string, string>>;
   functions: readonly FunctionInfo[];
   fireTimer(functionName: string): Promise<void>;
   faults: FaultInjector;
@@ -107,7 +111,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
 
   // Listen first: the app origin must be known before the app loads (WEBSITE_HOSTNAME).
   const bindHost = options.host ?? "127.0.0.1";
-  const server = http.createServer({ requestTimeout: 0, headersTimeout: 60_000 });
+  const server = http.createServer({ requestTimeout: 0, headersTimeout: 60_000, maxHeaderSize: NODE_MAX_HEADER_SIZE });
   await listen(server, options.port ?? 0, bindHost);
   const url = `http://${bindHost.includes(":") ? `[${bindHost}]` : bindHost}:${(server.address() as AddressInfo).port}`;
   const rpcServer = http.createServer();
@@ -122,13 +126,16 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const { capabilities, proxyServer } = await captureWorkerProxy(() => core.programmingModel!.getCapabilities({}));
   const proxyUri = capabilities.HttpUri;
   const proxyAgent = new http.Agent({ keepAlive: true });
-  const proxy = proxyUri ? { port: Number(new URL(proxyUri).port), agent: proxyAgent } : undefined;
+  const singleUseAgent = singleUseConnections();
+  const proxy = proxyUri ? { port: Number(new URL(proxyUri).port), agent: proxyAgent, singleUseAgent } : undefined;
 
   const invoker = new Invoker(core);
   await core.runHooks("appStart", { hookData: invoker.hookData, appHookData: invoker.hookData, functionAppDirectory: path.dirname(hostConfig.path ?? entry) });
 
   const functions = [...core.functions.values()];
-  const clientData = (): DurableClientData => durableClientData(url, rpcBaseUrl, hostConfig.hubName);
+  // The host's keys are made per run here (nothing to keep them in): a link from an earlier run gets 401.
+  const durableKey = newSystemKey();
+  const clientData = (): DurableClientData => durableClientData(url, rpcBaseUrl, hostConfig.hubName, durableKey);
   const extraInputs = (fn: RegisteredFunction) => extraInputData(fn, clientData);
   const triggerOf = (name: string) => core.getFunction(name)?.trigger.type.toLowerCase();
 
@@ -190,6 +197,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const routes = new RouteTable(functions, hostConfig.routePrefix);
   const httpContext = { invoker, proxy, extraInputs, log, maxRequestBodyBytes: hostRequestBodyLimit(process.env) };
   server.on("request", (req, res) => {
+    const tooLarge = requestLimitStatus(req);
+    // Refused before routing, as the host's web server does (its answer has no body either).
+    if (tooLarge) return void res.writeHead(tooLarge, { Connection: "close" }).end();
     const pathname = new URL(req.url ?? "/", "http://local").pathname;
     const fail = (error: unknown) => {
       log({ level: "error", category: "system", message: `Local host request error: ${(error as Error)?.stack ?? error}` });
@@ -197,6 +207,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       else res.destroy();
     };
     if (pathname === WEBHOOK_PATH || pathname.startsWith(`${WEBHOOK_PATH}/`)) {
+      // As the host: the extension's webhooks need its system key (the loopback RPC endpoint does not).
+      if (!carriesKey(req, durableKey)) return void res.writeHead(401).end();
       handleDurableApi(durableApi, req, res, pathname.slice(WEBHOOK_PATH.length)).catch(fail);
       return;
     }
@@ -244,6 +256,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   let closing: Promise<void> | undefined;
   return {
     url,
+    systemKeys: { [DURABLE_SYSTEM_KEY_NAME]: durableKey },
     functions: functions.map((fn) => ({
       name: fn.name,
       trigger: fn.trigger.type,
@@ -268,6 +281,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
         engine.close();
         await core.runHooks("appTerminate", { hookData: invoker.hookData, appHookData: invoker.hookData }).catch(() => {});
         proxyAgent.destroy();
+        singleUseAgent.destroy();
         await Promise.all([closeServer(server), closeServer(rpcServer), proxyServer ? closeServer(proxyServer) : undefined]);
       })()),
   };

@@ -14,9 +14,13 @@ export interface DurableClientData {
 
 export const WEBHOOK_PATH = "/runtime/webhooks/durabletask";
 
-export function durableClientData(appUrl: string, rpcBaseUrl: string, taskHubName: string): DurableClientData {
+/**
+ * `systemKey` is the `durabletask_extension` key the webhooks require: like the real host, the
+ * binding hands it to the client in every URL (`code=`), so the app's own links keep working.
+ */
+export function durableClientData(appUrl: string, rpcBaseUrl: string, taskHubName: string, systemKey: string): DurableClientData {
   const base = `${appUrl}${WEBHOOK_PATH}`;
-  const query = `taskHub=${encodeURIComponent(taskHubName)}&connection=Storage`;
+  const query = `taskHub=${encodeURIComponent(taskHubName)}&connection=Storage&code=${encodeURIComponent(systemKey)}`;
   const instance = `${base}/instances/INSTANCEID`;
   return {
     taskHubName,

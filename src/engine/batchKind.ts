@@ -37,6 +37,14 @@ export interface BatchKind {
   findMissingResults?(batch: BatchRecord, succeeded: AsyncIterable<ItemRecord[]>, options: { signal?: AbortSignal }): Promise<number[]>;
 
   /**
+   * Optional: results an earlier run of these unsettled items recorded before it could settle
+   * them (a crash or a lost activity between the work and the group's outcome write). The engine
+   * settles those with them instead of processing them again, so work that costs (a paid upstream
+   * call) is not done twice. Called once per group, before any of it is processed: keep it cheap.
+   */
+  recordedResults?(batch: BatchRecord, indexes: readonly number[]): Promise<ReadonlyMap<number, ItemResult>>;
+
+  /**
    * Optional: runs once every item is settled (also after cancel, before the batch's final
    * status), e.g. to assemble output files. Retried by the engine; must be idempotent.
    */

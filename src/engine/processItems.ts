@@ -28,24 +28,27 @@ export async function processItems(group: ItemGroup, deps: EngineDeps): Promise<
 type Settlement = { status: ItemStatus } | { finish: ItemFinish };
 
 async function processGroup(kind: BatchKind, batch: BatchRecord, indexes: number[], deps: EngineDeps): Promise<ItemStatus[]> {
-  const settlements = await Promise.allSettled(indexes.map((index) => processItem(kind, batch, index, deps)));
+  const recorded = kind.recordedResults ? await kind.recordedResults(batch, indexes) : undefined;
+  const settlements = await Promise.allSettled(indexes.map((index) => processItem(kind, batch, index, deps, recorded?.get(index))));
   const finishes = settlements.flatMap((settlement) => (settlement.status === "fulfilled" && "finish" in settlement.value ? [settlement.value.finish] : []));
-  const recorded = finishes.length > 0 ? await deps.store.finishItems(batch.batchId, finishes) : [];
+  const finished = finishes.length > 0 ? await deps.store.finishItems(batch.batchId, finishes) : [];
   const failure = settlements.find((settlement) => settlement.status === "rejected");
   if (failure) throw failure.reason;
-  const statusByIndex = new Map(recorded.map((record) => [record.index, record.status]));
+  const statusByIndex = new Map(finished.map((record) => [record.index, record.status]));
   return settlements.map((settlement, offset) => {
     const value = (settlement as PromiseFulfilledResult<Settlement>).value;
     return "status" in value ? value.status : statusByIndex.get(indexes[offset])!;
   });
 }
 
-async function processItem(kind: BatchKind, batch: BatchRecord, index: number, deps: EngineDeps): Promise<Settlement> {
+async function processItem(kind: BatchKind, batch: BatchRecord, index: number, deps: EngineDeps, earlier: ItemResult | undefined): Promise<Settlement> {
   const { store } = deps;
   if (deps.shutdown.aborted) throw new HostShutdownError();
   let item = await deps.recentItems.get(batch.batchId, index);
   if (!item) throw new Error(`Batch ${batch.batchId} has no item ${index}`);
   if (isFinalItemStatus(item.status)) return { status: item.status };
+  // Done before but never settled: its result stands (also under a cancel, as work in flight does).
+  if (earlier) return { finish: { index, outcome: earlier.status, ...(earlier.error ? { error: earlier.error } : {}), ...(earlier.metrics ? { metrics: earlier.metrics } : {}), known: item } };
   if (batch.cancelRequested) return { finish: { index, outcome: "canceled", known: item } };
   if (kind.recordsRunning) item = (await store.markItemRunning(batch.batchId, index, item)) ?? item;
   if (isFinalItemStatus(item.status)) return { status: item.status };

@@ -106,7 +106,7 @@ export function createAppServices(env: NodeJS.ProcessEnv = process.env): AppServ
     store,
     workStore,
     pollItems: new SettledItemBlocks(store),
-    urlPolicy: storageUrlPolicy(settings, storage.accountName),
+    urlPolicy: storageUrlPolicy(settings, storage.accountName, storage.blobEndpoint),
     secrets: settings.encryptionKey ? createSecretBox(settings.encryptionKey) : undefined,
     analyzers: getAnalyzerRegistry(),
     kinds,

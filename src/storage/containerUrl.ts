@@ -17,6 +17,11 @@ export interface StorageUrlPolicy {
   allowedAccounts: string[];
   /** Plain-http, path-style loopback URLs (Azurite). Local development only. */
   allowLoopbackHttp: boolean;
+  /**
+   * The app's own blob endpoint when it is on loopback (Azurite, e.g. http://127.0.0.1:10000/devstoreaccount1):
+   * the one loopback service a URL may name (same host and port). Other ports are other programs.
+   */
+  localBlobEndpoint?: string;
   appAccountName: string;
   /** The Durable Functions task hub, whose containers (`<hub>-leases`, ...) live in the app's account. */
   taskHub?: string;
@@ -55,14 +60,16 @@ export class StorageUrlError extends Error {
   }
 }
 
-/** Builds the policy from the app settings and the app's own storage account. */
+/** Builds the policy from the app settings and the app's own storage account (and its blob endpoint). */
 export function storageUrlPolicy(
   settings: { allowedStorageAccounts: string[]; allowLoopbackHttp: boolean; taskHub?: string; tablePrefix?: string },
   appAccountName: string,
+  appBlobEndpoint?: string,
 ): StorageUrlPolicy {
   return {
     allowedAccounts: settings.allowedStorageAccounts,
     allowLoopbackHttp: settings.allowLoopbackHttp,
+    localBlobEndpoint: appBlobEndpoint && isLoopbackUrl(appBlobEndpoint) ? appBlobEndpoint : undefined,
     appAccountName,
     taskHub: settings.taskHub,
     ownContainerPrefix: settings.tablePrefix,
@@ -154,6 +161,13 @@ export function parseContainerUrl(raw: string, policy: StorageUrlPolicy, target:
     if (!policy.allowLoopbackHttp) {
       refuse("ForbiddenHost", `'${shown}' points at this machine (${host}); loopback storage (Azurite) is accepted only in local development (DOCBATCH_ALLOW_LOOPBACK_HTTP=true).`);
     }
+    if (!isLocalBlobService(url, policy.localBlobEndpoint)) {
+      const local = policy.localBlobEndpoint ? new URL(policy.localBlobEndpoint) : undefined;
+      refuse(
+        "ForbiddenHost",
+        `'${shown}' points at this machine (${url.host}), which is not the local storage emulator's blob endpoint${local ? ` (${local.protocol}//${local.host})` : ""}; only that loopback service may be named.`,
+      );
+    }
     // Azurite and the emulator are path-style: /{account}/{container}.
     const account = pathSegments.shift();
     if (!account || !ACCOUNT_NAME.test(account)) {
@@ -220,6 +234,24 @@ export function redactUrl(raw: string): string {
     const cut = String(raw).split(/[?#]/, 1)[0].replace(/\/\/[^/@]*@/, "//");
     return cut.length > 200 ? `${cut.slice(0, 200)}...` : cut;
   }
+}
+
+function isLoopbackUrl(raw: string): boolean {
+  try {
+    return isLoopbackHost(new URL(raw).hostname);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Same scheme, host and port as the app's loopback blob endpoint. The host as written too: another
+ * loopback name (`localhost`, `[::1]`) may reach another program listening on the same port.
+ */
+function isLocalBlobService(url: URL, localBlobEndpoint: string | undefined): boolean {
+  if (!localBlobEndpoint) return false;
+  const local = new URL(localBlobEndpoint);
+  return url.protocol === local.protocol && url.host === local.host;
 }
 
 function splitPath(pathname: string): string[] {

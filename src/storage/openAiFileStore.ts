@@ -58,6 +58,7 @@ export class OpenAiFileStore {
     // Before the first await: the part may already be flowing.
     const counted = countedStream(content);
     await this.ensureContainer();
+    counted.throwIfFailed();
     const id = newFileId(nowMs);
     await this.container.getBlockBlobClient(id).uploadStream(counted.body, UPLOAD_BLOCK_BYTES, UPLOAD_CONCURRENCY, {
       blobHTTPHeaders: { blobContentType: "application/octet-stream" },

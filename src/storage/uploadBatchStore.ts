@@ -39,6 +39,7 @@ export class UploadBatchStore {
     // Before the first await: the part may already be flowing.
     const counted = countedStream(content);
     await this.ensureContainer();
+    counted.throwIfFailed();
     const blobName = `${batchId}/staged/${randomUUID()}`;
     await this.container.getBlockBlobClient(blobName).uploadStream(counted.body, UPLOAD_BLOCK_BYTES, UPLOAD_CONCURRENCY, {
       blobHTTPHeaders: { blobContentType: contentType || "application/octet-stream" },

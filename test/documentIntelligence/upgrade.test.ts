@@ -80,7 +80,7 @@ describe("upgrading from the Document Intelligence-only layout", () => {
     const { batchId, results } = await givenOldBatch({ documents: ["a.txt", "b.txt", "c.txt"], done: 1, status: "running" });
     const started = await fetch(`${docbatch.host.url}/runtime/webhooks/durabletask/orchestrators/analyzeBatch/${batchId}`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", "x-functions-key": docbatch.host.systemKeys.durabletask_extension! },
       body: JSON.stringify({ batchId, modelId: MODEL }),
     });
     assert.equal(started.status, 202);

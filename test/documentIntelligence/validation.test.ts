@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
+import { createServer, connect, type AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import DocumentIntelligence from "@azure-rest/ai-document-intelligence";
+import { AZURITE_ACCOUNT } from "../support/azurite.js";
 import { createContainer, sasUrlFor, startDocbatch, type Docbatch } from "../support/docbatchHost.js";
 
 /** Every refusal answers in the DI error format with a code, and nothing is started. */
@@ -9,7 +11,8 @@ describe("analyzeBatch validation, keys and URL policy", () => {
   let sourceSas: string;
   let resultSas: string;
   before(async () => {
-    docbatch = await startDocbatch({ checkOpenApi: true });
+    // `otheraccount` is allow-listed but has no key here: reachable by no credential (see below).
+    docbatch = await startDocbatch({ checkOpenApi: true, env: { DOCBATCH_ALLOWED_STORAGE_ACCOUNTS: `${AZURITE_ACCOUNT},otheraccount` } });
     sourceSas = await sasUrlFor(await createContainer(docbatch.blobService, { "a.txt": "a" }), docbatch.azurite, "rl");
     resultSas = await sasUrlFor(await createContainer(docbatch.blobService), docbatch.azurite);
   });
@@ -123,6 +126,62 @@ describe("analyzeBatch validation, keys and URL policy", () => {
       assert.equal(asResult.status, 400);
       assert.equal(asResult.body.error.target, "resultContainerUrl");
     });
+  }
+
+  test("a loopback source on a port other than the local Azurite's is refused, SAS or not, and never contacted", async () => {
+    let connections = 0;
+    const bystander = createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => bystander.listen(0, "127.0.0.1", resolve));
+    const { port } = bystander.address() as AddressInfo;
+    try {
+      const sasShaped = `sv=2024-11-04&sr=c&sp=rl&se=2030-01-01T00%3A00%3A00Z&sig=${encodeURIComponent("c2lnbmF0dXJl")}`;
+      for (const host of ["127.0.0.1", "localhost"]) {
+        const response = await post({ azureBlobSource: { containerUrl: `http://${host}:${port}/devstoreaccount1/docs?${sasShaped}` }, resultContainerUrl: resultSas });
+        assert.equal(response.status, 400, JSON.stringify(response.body));
+        assert.equal(response.body.error.innererror.code, "ForbiddenHost");
+        assert.equal(response.body.error.target, "azureBlobSource.containerUrl");
+        assert.match(response.body.error.innererror.message, /not the local storage emulator's blob endpoint/);
+      }
+      // The emulator's own port under another loopback name is refused the same way.
+      const renamed = resultSas.replace("127.0.0.1", "localhost");
+      const asLocalhost = await post({ azureBlobSource: { containerUrl: sourceSas }, resultContainerUrl: renamed });
+      assert.equal(asLocalhost.status, 400);
+      assert.equal(asLocalhost.body.error.innererror.code, "ForbiddenHost");
+      // Connections are accepted in order: one started by the app would be counted before ours.
+      const probed = new Promise<void>((resolve) => bystander.once("connection", () => resolve()));
+      connect(port, "127.0.0.1").on("error", () => undefined);
+      await probed;
+      assert.equal(connections, 1, "only the probe connected");
+    } finally {
+      await new Promise((resolve) => bystander.close(resolve));
+    }
+  });
+
+  test("a source no credential can reach is refused before the 202, as the result container is", async () => {
+    // Another account on the emulator, allow-listed, without a SAS: the app holds a key for its own account only.
+    const unreachable = `${new URL(docbatch.azurite.blobEndpoint).origin}/otheraccount/docs`;
+    const before = await listedBatchCount();
+    const asSource = await post({ azureBlobSource: { containerUrl: unreachable }, resultContainerUrl: resultSas });
+    assert.equal(asSource.status, 400, JSON.stringify(asSource.body));
+    assert.equal(asSource.body.error.code, "InvalidArgument");
+    assert.equal(asSource.body.error.innererror.code, "StorageAccountNotAllowed");
+    assert.equal(asSource.body.error.target, "azureBlobSource.containerUrl");
+    const asFileListSource = await post({ azureBlobFileListSource: { containerUrl: unreachable, fileList: "list.jsonl" }, resultContainerUrl: resultSas });
+    assert.equal(asFileListSource.status, 400);
+    assert.equal(asFileListSource.body.error.target, "azureBlobFileListSource.containerUrl");
+    const asResult = await post({ azureBlobSource: { containerUrl: sourceSas }, resultContainerUrl: unreachable });
+    assert.equal(asResult.status, 400);
+    assert.deepEqual({ code: asResult.body.error.code, inner: asResult.body.error.innererror.code }, { code: asSource.body.error.code, inner: "StorageAccountNotAllowed" });
+    assert.equal(await listedBatchCount(), before, "no batch was created");
+  });
+
+  async function listedBatchCount(): Promise<number> {
+    const response = await fetch(`${docbatch.host.url}/documentintelligence/documentModels/prebuilt-read/analyzeBatchResults?api-version=2024-11-30`, { headers: { "ocp-apim-subscription-key": docbatch.apiKey } });
+    assert.equal(response.status, 200);
+    return ((await response.json()) as { value: unknown[] }).value.length;
   }
 
   test("unknown paths and methods answer 404 and 405 in the error format", async () => {

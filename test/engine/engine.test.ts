@@ -4,6 +4,7 @@ import { Batches } from "../../src/engine/batches.js";
 import { completeBatch, failUnfinishedItems, finalizeBatch } from "../../src/engine/completeBatch.js";
 import { HostShutdownError } from "../../src/engine/hostShutdown.js";
 import { InMemoryStatusStore } from "../../src/engine/inMemoryStatusStore.js";
+import type { ItemResult } from "../../src/engine/batchKind.js";
 import type { ItemRecord } from "../../src/engine/model.js";
 import { prepareBatch } from "../../src/engine/prepareBatch.js";
 import { processItems } from "../../src/engine/processItems.js";
@@ -67,6 +68,30 @@ describe("engine (in-memory store, fake kind)", () => {
     assert.deepEqual(await processItems(group, engine.deps), ["succeeded", "succeeded", "succeeded"], "a late redelivery changes nothing");
     assert.deepEqual((await engine.store.readCounts(batch.batchId)).counts, { succeeded: 3, failed: 0, skipped: 0, canceled: 0 });
     assert.deepEqual((await engine.store.readCounts(batch.batchId)).metrics, { units: 1 + 2 + 3 });
+  });
+
+  test("items whose result an earlier run recorded are settled with it, not processed again, and counted once", async () => {
+    const engine = givenEngine({ itemsPerActivity: 4 });
+    const batch = await engine.create({ items: 4 });
+    await prepareBatch(batch, engine.deps);
+    // A crash after items 1 and 2 were done (their results recorded), before the group's outcomes were written.
+    const earlier = new Map<number, ItemResult>([
+      [1, { status: "succeeded", metrics: { units: 100 } }],
+      [2, { status: "succeeded", metrics: { units: 200 } }],
+    ]);
+    const asked: number[][] = [];
+    engine.fake.kind.recordedResults = async (_batch, indexes) => {
+      asked.push([...indexes]);
+      return new Map(indexes.flatMap((index) => (earlier.has(index) ? [[index, earlier.get(index)!] as const] : [])));
+    };
+    const group = { kind: "fake", batchId: batch.batchId, index: 0, count: 4 };
+    assert.deepEqual(await processItems(group, engine.deps), ["succeeded", "succeeded", "succeeded", "succeeded"]);
+    assert.deepEqual(asked, [[0, 1, 2, 3]], "asked once for the group");
+    assert.deepEqual(engine.fake.observed(batch.batchId).processed.sort(), [0, 3], "the recorded ones were not processed again");
+    assert.deepEqual(await processItems(group, engine.deps), ["succeeded", "succeeded", "succeeded", "succeeded"], "a redelivery changes nothing");
+    const { counts, metrics } = await engine.store.readCounts(batch.batchId);
+    assert.deepEqual(counts, { succeeded: 4, failed: 0, skipped: 0, canceled: 0 });
+    assert.deepEqual(metrics, { units: 1 + 100 + 200 + 4 });
   });
 
   test("retryable ItemErrors are retried, fatal ones fail at once with their code, unknown errors fail as InternalError, scrubbed", async () => {

@@ -340,13 +340,57 @@ describe("Durable Functions", () => {
     await finished(await start("countOnce", { key: "page-2" }));
     const all = host.durable.listInstances().length;
     assert.ok(all >= 3);
-    const first = await fetch(`${host.url}/runtime/webhooks/durabletask/instances/?top=2`);
+    const key = { "x-functions-key": host.systemKeys.durabletask_extension! };
+    const first = await fetch(`${host.url}/runtime/webhooks/durabletask/instances/?top=2`, { headers: key });
     assert.equal(((await first.json()) as unknown[]).length, 2);
     const token = first.headers.get("x-ms-continuation-token");
     assert.ok(token);
-    const second = await fetch(`${host.url}/runtime/webhooks/durabletask/instances/?top=100`, { headers: { "x-ms-continuation-token": token } });
+    const second = await fetch(`${host.url}/runtime/webhooks/durabletask/instances/?top=100`, { headers: { ...key, "x-ms-continuation-token": token } });
     assert.equal(((await second.json()) as unknown[]).length, all - 2);
-    assert.equal((await fetch(`${host.url}/runtime/webhooks/durabletask/instances/nope`)).status, 404);
+    assert.equal((await fetch(`${host.url}/runtime/webhooks/durabletask/instances/nope`, { headers: key })).status, 404);
+  });
+
+  test("the extension's webhooks need its system key, as on Azure; the app's own client links carry it", async () => {
+    const systemKey = host.systemKeys.durabletask_extension!;
+    assert.ok(systemKey.length >= 32);
+    const id = await start("countOnce", { key: "keyed" });
+    await finished(id);
+    const webhooks = `${host.url}/runtime/webhooks/durabletask`;
+    const calls: Array<[string, string]> = [
+      ["GET", `${webhooks}/instances`],
+      ["GET", `${webhooks}/instances/${id}`],
+      ["DELETE", `${webhooks}/instances/${id}`],
+      ["POST", `${webhooks}/instances/${id}/terminate?reason=x`],
+      ["POST", `${webhooks}/orchestrators/countOnce`],
+      ["DELETE", `${webhooks}/instances?runtimeStatus=Completed`],
+    ];
+    for (const [method, url] of calls) {
+      for (const wrong of [{}, { "x-functions-key": "wrong" }, { "x-functions-key": `${systemKey}x` }] as Record<string, string>[]) {
+        const refused = await fetch(url, { method, headers: wrong });
+        assert.equal(refused.status, 401, `${method} ${url} without the key`);
+        assert.equal(await refused.text(), "", "nothing of an instance is told");
+      }
+      const wrongCode = await fetch(`${url}${url.includes("?") ? "&" : "?"}code=${encodeURIComponent(systemKey.slice(1))}`, { method });
+      assert.equal(wrongCode.status, 401);
+    }
+    assert.ok(host.durable.getInstance(id), "the refused DELETE deleted nothing");
+
+    // The key as the host takes it: `code` in the query or the x-functions-key header.
+    const byHeader = await fetch(`${webhooks}/instances/${id}`, { headers: { "x-functions-key": systemKey } });
+    assert.equal(byHeader.status, 200);
+    assert.equal(((await byHeader.json()) as Status).instanceId, id);
+    const byCode = await fetch(`${webhooks}/instances?code=${encodeURIComponent(systemKey)}`);
+    assert.equal(byCode.status, 200);
+
+    // The management links df.getClient() hands out work as given (the key is in them).
+    const started = await fetch(`${host.url}/orchestrators/countOnce`, { method: "POST", body: JSON.stringify({ key: "keyed-2" }) });
+    const payload = (await started.json()) as { id: string; statusQueryGetUri: string; purgeHistoryDeleteUri: string };
+    assert.equal(new URL(payload.statusQueryGetUri).searchParams.get("code"), systemKey);
+    await host.durable.waitForInstance(payload.id, { timeoutMs: 20_000 });
+    const viaLink = await fetch(payload.statusQueryGetUri);
+    assert.equal(viaLink.status, 200);
+    assert.equal(((await viaLink.json()) as Status).runtimeStatus, "Completed");
+    assert.equal((await fetch(payload.purgeHistoryDeleteUri, { method: "DELETE" })).status, 200);
   });
 });
 

@@ -21,8 +21,8 @@ const TARGET = "azureBlobSource.containerUrl";
 // Few, quick tries so failure paths stay fast.
 const quickRetry = { retry: { maxTries: 2, retryDelayInMs: 10, maxRetryDelayInMs: 20 } };
 
-async function listingError(containerUrl: string): Promise<SourceError> {
-  const container = openContainer(parseContainerUrl(containerUrl, fx.policy, TARGET), fx.app, quickRetry);
+async function listingError(containerUrl: string, policy = fx.policy): Promise<SourceError> {
+  const container = openContainer(parseContainerUrl(containerUrl, policy, TARGET), fx.app, quickRetry);
   try {
     await collect(listContainerDocuments(container));
   } catch (error) {
@@ -105,7 +105,9 @@ test("a missing container gives ContainerNotFound", async () => {
 
 test("an unreachable endpoint gives a transient SourceUnavailable after the SDK's retries", async () => {
   const port = await freePort();
-  const error = await listingError(`http://127.0.0.1:${port}/devstoreaccount1/docs?sv=2024-11-04&sr=c&sp=rl&sig=abc`);
+  // The local emulator's endpoint with nothing listening there (Azurite down).
+  const emulatorDown = { ...fx.policy, localBlobEndpoint: `http://127.0.0.1:${port}/devstoreaccount1` };
+  const error = await listingError(`http://127.0.0.1:${port}/devstoreaccount1/docs?sv=2024-11-04&sr=c&sp=rl&sig=abc`, emulatorDown);
   assert.equal(error.code, "SourceUnavailable");
   assert.equal(error.transient, true);
   assert.doesNotMatch(error.message, /sig=abc/);

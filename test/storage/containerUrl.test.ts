@@ -5,7 +5,7 @@ import { AnonymousCredential, ContainerClient } from "@azure/storage-blob";
 import { blobUrl, parseContainerUrl, redactUrl, StorageUrlError, storageUrlPolicy, type StorageUrlPolicy } from "../../src/storage/containerUrl.js";
 
 const production: StorageUrlPolicy = { allowedAccounts: ["docbatchapp"], allowLoopbackHttp: false, appAccountName: "docbatchapp" };
-const development: StorageUrlPolicy = { allowedAccounts: ["devstoreaccount1"], allowLoopbackHttp: true, appAccountName: "devstoreaccount1" };
+const development: StorageUrlPolicy = { allowedAccounts: ["devstoreaccount1"], allowLoopbackHttp: true, localBlobEndpoint: "http://127.0.0.1:10000/devstoreaccount1", appAccountName: "devstoreaccount1" };
 const SECRET = "c2VjcmV0LXNpZ25hdHVyZQ%3D%3D";
 const sas = (extra = "") => `sv=2024-11-04&sr=c&sp=rl&se=2030-01-01T00%3A00%3A00Z${extra}&sig=${SECRET}`;
 const TARGET = "azureBlobSource.containerUrl";
@@ -56,8 +56,8 @@ const refused: Array<[string, StorageUrlPolicy, string, RegExp?]> = [
   ["https://docbatchapp.blob.core.windows.net/ab", production, "InvalidContainerUrl", /not a valid container name/],
   ["https://docbatchapp.blob.core.windows.net/my%20docs", production, "InvalidContainerUrl", /not a valid container name/],
   ["https://docbatchapp.blob.core.windows.net/docs#top", production, "InvalidContainerUrl", /fragment/],
-  ["http://localhost:10000/docs", development, "InvalidContainerUrl", /expected http:\/\/localhost:10000\/docs\/\{container\}/],
-  ["http://localhost:10000/", development, "InvalidContainerUrl", /without a valid account/],
+  ["http://127.0.0.1:10000/docs", development, "InvalidContainerUrl", /expected http:\/\/127\.0\.0\.1:10000\/docs\/\{container\}/],
+  ["http://127.0.0.1:10000/", development, "InvalidContainerUrl", /without a valid account/],
   ["https://otheraccount.blob.core.windows.net/docs", production, "StorageAccountNotAllowed", /DOCBATCH_ALLOWED_STORAGE_ACCOUNTS/],
   ["http://127.0.0.1:10000/otheraccount/docs", development, "StorageAccountNotAllowed"],
   ["https://docbatchapp.blob.core.windows.net/docs?sv=2024-11-04&sp=rl", production, "InvalidSasToken", /no SAS signature/],
@@ -97,6 +97,9 @@ test("refused URLs aimed at a live local server never reach it", async () => {
       [`http://127.0.0.1:${port}/otheraccount/docs`, development],
       [`http://user:pw@127.0.0.1:${port}/devstoreaccount1/docs`, development],
       [`http://127.0.0.1:${port}/devstoreaccount1/docs?sv=2024-11-04&sp=rl`, development],
+      // A well-formed SAS on another loopback port: the grant is no reason to reach another program.
+      [`http://127.0.0.1:${port}/devstoreaccount1/docs?${sas()}`, development],
+      [`http://localhost:${port}/devstoreaccount1/docs?${sas()}`, development],
     ];
     for (const [raw, policy] of aimed) assert.throws(() => parseContainerUrl(raw, policy, TARGET), StorageUrlError);
     // Then connect once ourselves: connections are accepted in order, so any request started
@@ -181,16 +184,38 @@ test("without a SAS only allow-listed accounts pass", () => {
 });
 
 test("loopback path-style URLs are accepted in development", () => {
-  for (const host of ["127.0.0.1:10000", "localhost:10000", "[::1]:10000"]) {
-    const location = parseContainerUrl(`http://${host}/devstoreaccount1/docs`, development, TARGET);
-    assert.equal(location.accountName, "devstoreaccount1");
-    assert.equal(location.containerName, "docs");
-    assert.equal(location.serviceUrl, `http://${host}/devstoreaccount1`);
-    assert.equal(location.url, `http://${host}/devstoreaccount1/docs`);
-    assert.equal(location.sas, undefined);
-  }
+  const location = parseContainerUrl("http://127.0.0.1:10000/devstoreaccount1/docs", development, TARGET);
+  assert.equal(location.accountName, "devstoreaccount1");
+  assert.equal(location.containerName, "docs");
+  assert.equal(location.serviceUrl, "http://127.0.0.1:10000/devstoreaccount1");
+  assert.equal(location.url, "http://127.0.0.1:10000/devstoreaccount1/docs");
+  assert.equal(location.sas, undefined);
   // Any account with a SAS: the SAS is the grant.
   assert.equal(parseContainerUrl(`http://127.0.0.1:10000/otheraccount/docs?${sas()}`, development, TARGET).sas, sas());
+  // The emulator's endpoint named as it is configured: localhost could be another listener (on ::1).
+  const byName = storageUrlPolicy({ allowedStorageAccounts: ["devstoreaccount1"], allowLoopbackHttp: true }, "devstoreaccount1", "http://localhost:10000/devstoreaccount1");
+  assert.equal(parseContainerUrl("http://LOCALHOST:10000/devstoreaccount1/docs", byName, TARGET).serviceUrl, "http://localhost:10000/devstoreaccount1");
+});
+
+test("loopback URLs name only the local emulator's blob endpoint, SAS or not", () => {
+  for (const raw of [
+    `http://127.0.0.1:10001/devstoreaccount1/docs?${sas()}`,
+    `http://localhost:8080/devstoreaccount1/docs?${sas()}`,
+    "http://[::1]/devstoreaccount1/docs",
+    `https://127.0.0.1:10000/devstoreaccount1/docs?${sas()}`,
+    // The emulator's port under another loopback name: possibly another program (on ::1).
+    `http://[::1]:10000/devstoreaccount1/docs?${sas()}`,
+    "http://localhost:10000/devstoreaccount1/docs",
+  ]) {
+    const error = refusal(raw, development);
+    assert.equal(error.code, "ForbiddenHost", raw);
+    assert.match(error.message, /not the local storage emulator's blob endpoint \(http:\/\/127\.0\.0\.1:10000\)/);
+  }
+  // Loopback allowed but the app's own storage is not on this machine: no loopback URL at all.
+  const remoteStorage = storageUrlPolicy({ allowedStorageAccounts: [], allowLoopbackHttp: true }, "docbatchapp", "https://docbatchapp.blob.core.windows.net");
+  assert.equal(refusal(`http://127.0.0.1:10000/devstoreaccount1/docs?${sas()}`, remoteStorage).code, "ForbiddenHost");
+  const local = storageUrlPolicy({ allowedStorageAccounts: [], allowLoopbackHttp: true }, "devstoreaccount1", "http://127.0.0.1:10000/devstoreaccount1");
+  assert.equal(parseContainerUrl(`http://127.0.0.1:10000/devstoreaccount1/docs?${sas()}`, local, TARGET).accountName, "devstoreaccount1");
 });
 
 test("redactUrl drops the query, sig included, and any user info", () => {

@@ -24,7 +24,7 @@ export async function storageFixture(): Promise<StorageFixture> {
     azurite,
     app,
     admin,
-    policy: { allowedAccounts: [app.accountName], allowLoopbackHttp: true, appAccountName: app.accountName },
+    policy: { allowedAccounts: [app.accountName], allowLoopbackHttp: true, localBlobEndpoint: app.blobEndpoint, appAccountName: app.accountName },
     async newContainer(label) {
       const container = admin.getContainerClient(`${label}-${randomUUID().slice(0, 8)}`);
       await container.create();

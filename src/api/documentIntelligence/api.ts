@@ -5,7 +5,6 @@ import { InvalidContinuationTokenError } from "../../engine/statusStore.js";
 import { legacyBatchRows } from "../../kinds/documentIntelligence/legacyBatches.js";
 import { DOCUMENT_INTELLIGENCE_KIND, type DocumentIntelligenceSpec } from "../../kinds/documentIntelligence/spec.js";
 import type { AppServices } from "../../services/appServices.js";
-import { openContainer } from "../../storage/containerAccess.js";
 import { parseContainerUrl, StorageUrlError, type ContainerLocation } from "../../storage/containerUrl.js";
 import { listContainerDocuments, readFileList } from "../../storage/sourceListing.js";
 import { requireApiKey } from "../http/apiKeyCheck.js";
@@ -14,8 +13,8 @@ import { serve } from "../http/serve.js";
 import type { ApiRequest, ApiResponse } from "../http/types.js";
 import { parseAnalyzeBatchRequest, requireApiVersion, type AnalyzeBatchRequest } from "./analyzeBatchRequest.js";
 import { DiError, diErrors } from "./errors.js";
-import { detailOf, streamOperation, summarize } from "./operationView.js";
-import { requireWritableResults, WHILE_CALLER_WAITS } from "./resultContainerCheck.js";
+import { detailOf, isDone, streamOperation, summarize } from "./operationView.js";
+import { openWhileCallerWaits, requireWritableResults, WHILE_CALLER_WAITS } from "./resultContainerCheck.js";
 import { matchRoute, MODEL_ID_PATTERN, RESULT_ID_PATTERN, type DiOperation } from "./routes.js";
 
 export type { ApiRequest, ApiResponse } from "../http/types.js";
@@ -116,7 +115,7 @@ async function startBatch(modelId: string, { request, url, apiVersion, services,
   const sourceTarget = body.source.kind === "container" ? "azureBlobSource.containerUrl" : "azureBlobFileListSource.containerUrl";
   const source = locate(body.source.containerUrl, sourceTarget, services);
   const result = locate(body.resultContainerUrl, "resultContainerUrl", services);
-  await refuseOversizedSource(body, source, services);
+  await refuseOversizedSource(body, source, sourceTarget, services);
   await requireWritableResults(result, services);
 
   const spec: DocumentIntelligenceSpec = {
@@ -172,11 +171,11 @@ function seal(location: ContainerLocation, raw: string, services: AppServices): 
  * it is accepted. Problems reaching the source (or a count that takes too long) are left to the
  * batch itself, which then fails with the storage error in its status, as the service does.
  */
-async function refuseOversizedSource(body: AnalyzeBatchRequest, location: ContainerLocation, services: AppServices): Promise<void> {
+async function refuseOversizedSource(body: AnalyzeBatchRequest, location: ContainerLocation, target: string, services: AppServices): Promise<void> {
   const limit = services.settings.maxDocumentsPerBatch;
+  const container = openWhileCallerWaits(location, services, target);
   let count = 0;
   try {
-    const container = openContainer(location, services.storage, { retry: WHILE_CALLER_WAITS.retry });
     const listing = { pageSize: 5000, signal: AbortSignal.timeout(WHILE_CALLER_WAITS.countTimeoutMs) };
     const pages = body.source.kind === "container" ? listContainerDocuments(container, body.source.prefix, listing) : readFileList(container, body.source.fileList, listing);
     for await (const page of pages) {
@@ -216,10 +215,12 @@ async function getBatch(modelId: string, resultId: string, services: AppServices
   const details = batch.itemCount === undefined ? undefined : mapPages(services.pollItems.listItems(batch.batchId, batch.itemCount), (document) => detailOf(batch, document));
   const summary = summarize(batch, counts);
   const done = summary.status === "succeeded" || summary.status === "failed" || summary.status === "canceled";
+  // Documents still settling: the counts are read again after the details (see streamOperation).
+  const recount = isDone(batch) ? undefined : async () => (await services.store.readCounts(batch.batchId)).counts;
   return {
     status: 200,
     headers: { "content-type": "application/json; charset=utf-8", ...(done ? {} : { "retry-after": pollAfterSeconds(batch.itemCount) }) },
-    body: streamOperation(summary, details),
+    body: streamOperation(batch, counts, details, recount),
   };
 }
 

@@ -91,21 +91,29 @@ export function isDone(batch: BatchRecord): boolean {
 }
 
 /**
- * The whole operation as a stream of JSON text: the summary first, then the details page by
- * page as they are read from the table, so a 100,000-document batch is never held in memory.
+ * The whole operation as a stream of JSON text, the details page by page as they are read from
+ * the table, so a 100,000-document batch is never held in memory. While documents settle
+ * (`recount` given), the counts come after the details, read again once the last page is out:
+ * a document's outcome and its count are written in one transaction, so counts read after the
+ * details are never behind them, and no answer shows more settled documents than it counts
+ * (member order means nothing to a JSON parser). A finished batch's rows no longer change: its
+ * answer keeps the usual order, counts first.
  */
 export async function* streamOperation(
-  summary: AnalyzeBatchOperationSummary,
+  batch: BatchRecord,
+  counts: ItemCounts,
   details: AsyncIterable<BatchOperationDetail[]> | undefined,
+  recount?: () => Promise<ItemCounts>,
 ): AsyncGenerator<Uint8Array> {
   const encoder = new TextEncoder();
-  const { result, ...head } = summary;
-  if (!result || !details) {
+  const summary = summarize(batch, counts);
+  if (!summary.result || !details) {
     yield encoder.encode(JSON.stringify(summary));
     return;
   }
-  const opening = JSON.stringify({ ...head, result: { ...result, details: [] } });
-  // Split the serialized object at its empty details array: "...details":[ | ]}}
+  const { result: counted, percentCompleted: _percent, ...head } = summary;
+  const opening = JSON.stringify(recount ? { ...head, result: { details: [] } } : { ...summary, result: { ...counted, details: [] } });
+  // Split the serialized object at its empty details array: ...,"details":[ | ]}}
   const cut = opening.lastIndexOf("[]");
   yield encoder.encode(opening.slice(0, cut + 1));
   let first = true;
@@ -115,5 +123,11 @@ export async function* streamOperation(
     yield encoder.encode(first ? text : `,${text}`);
     first = false;
   }
-  yield encoder.encode(opening.slice(cut + 1));
+  if (!recount) {
+    yield encoder.encode(opening.slice(cut + 1));
+    return;
+  }
+  const final = summarize(batch, await recount());
+  const countMembers = JSON.stringify(final.result).slice(1, -1);
+  yield encoder.encode(`],${countMembers}},"percentCompleted":${final.percentCompleted}}`);
 }

@@ -1,3 +1,4 @@
+import type { ContainerClient } from "@azure/storage-blob";
 import type { AppServices } from "../../services/appServices.js";
 import { openContainer } from "../../storage/containerAccess.js";
 import { StorageUrlError, type ContainerLocation } from "../../storage/containerUrl.js";
@@ -17,18 +18,26 @@ export const WHILE_CALLER_WAITS = {
 const TARGET = "resultContainerUrl";
 
 /**
+ * Opens a caller's container for a check made before the 202. A URL no credential can reach
+ * (a SAS-less loopback account that is not the app's own) is refused here, in DI's error
+ * format, for the source as for the results: after the 202 it could only fail the batch.
+ */
+export function openWhileCallerWaits(location: ContainerLocation, services: Pick<AppServices, "storage">, target: string): ContainerClient {
+  try {
+    return openContainer(location, services.storage, { retry: WHILE_CALLER_WAITS.retry, target });
+  } catch (error) {
+    if (error instanceof StorageUrlError) throw DiError.invalidArgument(error.code, error.message, target);
+    throw error;
+  }
+}
+
+/**
  * Refuses a batch whose results could not be written, before any document is analyzed: a
  * missing result container or a SAS / identity without write permission would otherwise fail
  * every document at its end. A probe that gets no clear answer lets the batch start.
  */
 export async function requireWritableResults(location: ContainerLocation, services: Pick<AppServices, "storage">): Promise<void> {
-  let container;
-  try {
-    container = openContainer(location, services.storage, { retry: WHILE_CALLER_WAITS.retry, target: TARGET });
-  } catch (error) {
-    if (error instanceof StorageUrlError) throw DiError.invalidArgument(error.code, error.message, TARGET);
-    throw error;
-  }
+  const container = openWhileCallerWaits(location, services, TARGET);
   // Permissions are the container's (SAS and roles), so one name at its root tells for every prefix.
   const probe = await probeWritable(container, ".docbatch-write-check", { timeoutMs: WHILE_CALLER_WAITS.probeTimeoutMs });
   switch (probe.outcome) {

@@ -25,6 +25,11 @@ function rowOf(result: unknown, index: number): Record<string, string> {
   return row;
 }
 
+/** What spreadsheets read as the start of a formula (OWASP's CSV injection list). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
 export function csvCell(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+  // Quoting does not stop a spreadsheet from running `=HYPERLINK(...)`: a leading `'` makes it text.
+  const inert = FORMULA_START.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(inert) ? `"${inert.replaceAll('"', '""')}"` : inert;
 }

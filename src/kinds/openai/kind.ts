@@ -5,6 +5,7 @@ import type { BatchKind, FinalizeResult, ItemResult } from "../../engine/batchKi
 import { ItemError } from "../../engine/itemError.js";
 import type { BatchRecord, ItemRecord, ItemSeed } from "../../engine/model.js";
 import type { StatusStore } from "../../engine/statusStore.js";
+import { readUsage, type TokenUsage } from "../../llm/tokenEstimate.js";
 import { LLM_PATHS, UpstreamUnavailableError, type LlmPath, type LlmUpstream } from "../../llm/upstream.js";
 import { LINES_PER_PART, type OpenAiBatchWork, type RecordedResult, type ResultFileKind } from "../../storage/openAiBatchWork.js";
 import type { FileAssembler, OpenAiFileStore, StoredFile } from "../../storage/openAiFileStore.js";
@@ -46,6 +47,8 @@ export function createOpenAiBatchKind(services: () => OpenAiBatchKindServices): 
     listItems: (batch, options) => listRequestLines(batch, services(), options.signal),
     processItem: (batch, item, options) => runRequestLine(batch, item, services(), options.signal),
     findMissingResults: (batch, succeeded) => linesWithoutOutput(batch, succeeded, services()),
+    // A line answered before a crash (its answer recorded, its outcome not yet) is not sent again.
+    recordedResults: (batch, indexes) => answeredBefore(batch, indexes, services().openAiWork),
     finalize: (batch) => assembleResultFiles(batch, services()),
     purge: (batch) => services().openAiWork.purge(batch.batchId),
     keepsBatch: (batch) => stillListable(batch, services()),
@@ -148,7 +151,10 @@ async function runRequestLine(batch: BatchRecord, item: ItemRecord, services: Op
     return fail(code, message, response);
   }
   await record("output", response, null);
-  const usage = answer.usage;
+  return succeeded(answer.usage);
+}
+
+function succeeded(usage: TokenUsage | undefined): ItemResult {
   return {
     status: "succeeded",
     ...(usage
@@ -187,6 +193,27 @@ async function linesWithoutOutput(batch: BatchRecord, succeeded: AsyncIterable<I
     ),
   );
   return missing.flat().sort((a, b) => a - b);
+}
+
+/**
+ * The lines of `indexes` whose 2xx answer an earlier run recorded: they succeeded, with the usage
+ * of that answer. Only the rare lines found are read back in full.
+ */
+async function answeredBefore(batch: BatchRecord, indexes: readonly number[], work: OpenAiBatchWork): Promise<Map<number, ItemResult>> {
+  const answered = new Map<number, ItemResult>();
+  const found = await work.outputsRecorded(batch.batchId, indexes);
+  if (found.size === 0) return answered;
+  const parts = new Set([...found].map((index) => Math.floor(index / LINES_PER_PART)));
+  for (const part of parts) {
+    const recorded = await work.readPart(batch.batchId, part);
+    for (const index of found) {
+      const line = recorded.get(index)?.findLast((entry) => entry.file === "output")?.line;
+      if (line === undefined) continue;
+      const response = (JSON.parse(line) as { response?: LineResponse | null }).response;
+      answered.set(index, succeeded(readUsage(response?.body)));
+    }
+  }
+  return answered;
 }
 
 /** Where finalize writes the two files: parts staged one at a time, committed in order at the end. */
