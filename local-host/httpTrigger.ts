@@ -21,6 +21,28 @@ export interface HttpTriggerContext {
   proxy?: { port: number; agent: http.Agent };
   extraInputs(fn: RegisteredFunction): { name: string; data: RpcTypedData }[];
   log: LogSink;
+  /**
+   * Awaited before an answer to anything but GET/HEAD is sent (the storage barrier of
+   * `npm run local --data`): what the caller sees acknowledged is then on disk. A rejection
+   * answers 503 instead, as what the request did cannot be confirmed.
+   */
+  beforeAnswer?: () => Promise<void>;
+}
+
+/** Resolves true when the answer may go out; false after answering 503 itself. */
+async function answerable(ctx: HttpTriggerContext, req: IncomingMessage, res: ServerResponse, fn: RegisteredFunction): Promise<boolean> {
+  if (!ctx.beforeAnswer || req.method === "GET" || req.method === "HEAD") return true;
+  try {
+    await ctx.beforeAnswer();
+    return true;
+  } catch (error) {
+    ctx.log({ level: "warning", category: "system", message: `Answered 503 to ${req.method} ${req.url}: its storage writes could not be confirmed saved (${(error as Error)?.message ?? error})`, functionName: fn.name });
+    if (!res.headersSent) {
+      res.writeHead(503, { "content-type": "application/json", "retry-after": "5", connection: "close" });
+      res.end(JSON.stringify({ error: { code: "StorageUnavailable", message: "Local storage (Azurite) could not confirm this request's writes were saved; it is restarting. Retry the request." } }));
+    } else res.destroy();
+    return false;
+  }
 }
 
 /**
@@ -48,7 +70,8 @@ export async function handleHttpTrigger(ctx: HttpTriggerContext, fn: RegisteredF
   forwardHeaders["x-forwarded-proto"] = "http";
   const proxyReq = http.request({ host: "127.0.0.1", port: ctx.proxy.port, method: req.method, path: req.url, headers: forwardHeaders, agent: ctx.proxy.agent });
   proxyReq.on("error", () => {});
-  proxyReq.on("response", (proxyRes) => {
+  proxyReq.on("response", async (proxyRes) => {
+    if (!(await answerable(ctx, req, res, fn))) return void proxyRes.destroy();
     const raw: string[] = [];
     for (let i = 0; i < proxyRes.rawHeaders.length; i += 2) {
       if (!HOP_BY_HOP.has(proxyRes.rawHeaders[i].toLowerCase())) raw.push(proxyRes.rawHeaders[i], proxyRes.rawHeaders[i + 1]);
@@ -136,6 +159,7 @@ async function invokeBuffered(
     const outcome = await ctx.invoker.invoke(fn, { invocationId, inputData: [{ name: fn.trigger.name, data: { http: rpcHttp } }, ...ctx.extraInputs(fn)], triggerMetadata });
     const data = (outcome.response.returnValue ?? outcome.response.outputData?.find((o) => o.data?.http)?.data) as { http?: any } | undefined;
     const httpOut = data?.http;
+    if (!(await answerable(ctx, req, res, fn))) return;
     if (!httpOut) return void res.writeHead(204).end();
     const responseHeaders: string[] = [];
     for (const [name, value] of Object.entries(httpOut.headers ?? {})) responseHeaders.push(name, String(value));

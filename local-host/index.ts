@@ -10,7 +10,8 @@ import { handleHttpTrigger } from "./httpTrigger.js";
 import { extraInputData } from "./extraInputs.js";
 import { TimerTriggers } from "./timerTriggers.js";
 import { captureWorkerProxy } from "./workerProxy.js";
-import { FileInstanceStore } from "./durable/instanceStore.js";
+import { FileInstanceStore, StorageOrderedInstanceStore, type InstanceStore } from "./durable/instanceStore.js";
+import type { GroupedStorageBarrier } from "./storage/storageBarrier.js";
 import { DurableEngine, type EngineStats, type Instance, type OrchestratorState } from "./durable/engine.js";
 import { ActivityRunner } from "./durable/activityRunner.js";
 import { measureSynchronousRun, type ReplayCost } from "./durable/replayCost.js";
@@ -46,6 +47,13 @@ export interface LocalHostOptions {
    * orchestration there resumes. Default: instances live in memory only.
    */
   durableStateDir?: string;
+  /**
+   * With a durableStateDir on disk storage (`npm run local --data`): instance changes are written
+   * only after the storage writes before them are saved, and an answer to a request that may
+   * change something (not GET/HEAD) is sent only once what it did is saved, so nothing
+   * acknowledged is lost when a kill takes storage with it.
+   */
+  storageBarrier?: GroupedStorageBarrier;
 }
 
 export interface FunctionInfo {
@@ -77,6 +85,13 @@ export interface DurableInspector {
   /** Resolves with the final status once the instance completed, failed or was terminated. */
   waitForInstance(instanceId: string, options?: { timeoutMs?: number }): Promise<InstanceSnapshot>;
   stats(options?: { perInstance?: boolean }): EngineStats;
+  /**
+   * Storage rolled back to its last save (Azurite restarted): drops every instance from memory,
+   * and instance changes not yet written, since they may depend on lost writes.
+   */
+  unload(): void;
+  /** Takes up the stored instances again (after unload()); returns how many are unfinished. */
+  resumeFromStore(): number;
 }
 
 export interface LocalHost {
@@ -146,6 +161,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     options.maxConcurrentActivities ?? hostConfig.maxConcurrentActivityFunctions ?? 10,
     faults,
   );
+  const fileStore = options.durableStateDir ? new FileInstanceStore(options.durableStateDir) : undefined;
+  const orderedStore = fileStore && options.storageBarrier ? new StorageOrderedInstanceStore(fileStore, options.storageBarrier) : undefined;
+  const store: InstanceStore | undefined = orderedStore ?? fileStore;
   const engine = new DurableEngine({
     isOrchestrator: (name) => triggerOf(name) === "orchestrationtrigger",
     runOrchestrator: async (name, triggerInput, instanceId) => {
@@ -177,7 +195,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     // Long timers are split by the library above this; a local run never needs that.
     maximumShortTimerDuration: "3650.00:00:00",
     longRunningTimerIntervalDuration: "1.00:00:00",
-    store: options.durableStateDir ? new FileInstanceStore(options.durableStateDir) : undefined,
+    store,
   });
   const durableApi = {
     engine,
@@ -187,7 +205,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
 
   // ---- HTTP ----------------------------------------------------------------------------------
   const routes = new RouteTable(functions, hostConfig.routePrefix);
-  const httpContext = { invoker, proxy, extraInputs, log };
+  const barrier = options.storageBarrier;
+  const httpContext = { invoker, proxy, extraInputs, log, beforeAnswer: barrier && (() => barrier.flush()) };
   server.on("request", (req, res) => {
     const pathname = new URL(req.url ?? "/", "http://local").pathname;
     const fail = (error: unknown) => {
@@ -260,6 +279,11 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       listInstances: () => engine.list().map(snapshot),
       waitForInstance: async (id, waitOptions) => snapshot(await engine.waitFor(id, waitOptions?.timeoutMs)),
       stats: (statsOptions) => engine.stats(activities.executed, statsOptions?.perInstance ?? false),
+      unload: () => {
+        orderedStore?.discardPending();
+        engine.unloadAll();
+      },
+      resumeFromStore: () => engine.resumeFromStore(),
     },
     close: () =>
       (closing ??= (async () => {

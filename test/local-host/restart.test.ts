@@ -51,7 +51,7 @@ async function survivesInterruption(interruption: Interruption): Promise<void> {
 
     await interruption.interrupt(local);
     // Nothing is left behind: Azurite went with its parent (saving its stores, also after a
-    // SIGKILL of the app). A hard kill of Azurite itself can lose its last seconds of writes (README).
+    // SIGKILL of the app). Hard kills of Azurite too: killAnywhere.test.ts.
     await groupGone(local.child.pid!);
 
     local = await startLocal(dataDir, port);
