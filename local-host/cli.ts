@@ -80,6 +80,7 @@ async function startAll() {
     });
     supervisor.watch({
       lost: () => host.durable.unload(),
+      quiesce: () => host.durable.invocationsSettled(),
       back: () => void host.durable.resumeFromStore(),
       gaveUp: (message) => {
         log(message);

@@ -90,6 +90,11 @@ export interface DurableInspector {
    * and instance changes not yet written, since they may depend on lost writes.
    */
   unload(): void;
+  /**
+   * Resolves once every function invocation running at the call has ended, e.g. activities that
+   * started before storage was lost: a new Azurite must not see their later writes.
+   */
+  invocationsSettled(): Promise<void>;
   /** Takes up the stored instances again (after unload()); returns how many are unfinished. */
   resumeFromStore(): number;
 }
@@ -283,6 +288,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
         orderedStore?.discardPending();
         engine.unloadAll();
       },
+      invocationsSettled: () => invoker.settled(),
       resumeFromStore: () => engine.resumeFromStore(),
     },
     close: () =>

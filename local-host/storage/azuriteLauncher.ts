@@ -9,7 +9,7 @@ import { createRequire } from "node:module";
 import fs from "node:fs";
 import path from "node:path";
 import { GroupCommit } from "./groupCommit.js";
-import { LokiStores, lokiDatabaseOf, UnexpectedAzuriteInternalsError, type LokiDatabase, type NamedDatabase } from "./lokiStores.js";
+import { completeInterruptedCommit, LokiStores, lokiDatabaseOf, UnexpectedAzuriteInternalsError, type LokiDatabase, type NamedDatabase } from "./lokiStores.js";
 import type { LaunchConfig, LauncherMessage, ParentMessage } from "./launcherProtocol.js";
 
 /** The Azurite this launcher was written against (package-lock.json pins it). */
@@ -30,8 +30,9 @@ async function main(): Promise<void> {
   const require = createRequire(import.meta.url);
   const root = path.dirname(require.resolve("azurite/package.json"));
   const version = (JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { version: string }).version;
+  completeInterruptedCommit(config.location);
   const servers = buildServers(config, (module) => require(path.join(root, "dist", "src", module)), version);
-  const stores = new LokiStores(databasesOf(servers, version));
+  const stores = new LokiStores(databasesOf(servers, version), config.location);
   const saves = new GroupCommit(() => stores.saveAll());
   // Azurite's garbage collectors delete extent files no blob or message refers to any more in
   // memory; on disk an older save may still refer to them, so the save comes first.
@@ -127,11 +128,11 @@ function databasesOf(servers: Record<"blob" | "queue" | "table", AzuriteServer>,
     if (typeof server.extentStore?.deleteExtents !== "function") throw new UnexpectedAzuriteInternalsError(`azurite ${version}: ${name} server: no extentStore.deleteExtents`);
   }
   return [
-    { name: "blob extents", db: expect(() => lokiDatabaseOf("blob server .extentMetadataStore", blob.extentMetadataStore)), role: "extents" },
-    { name: "queue extents", db: expect(() => lokiDatabaseOf("queue server .extentMetadataStore", queue.extentMetadataStore)), role: "extents" },
-    { name: "blob metadata", db: expect(() => lokiDatabaseOf("blob server .metadataStore", blob.metadataStore)), role: "metadata" },
-    { name: "queue metadata", db: expect(() => lokiDatabaseOf("queue server .metadataStore", queue.metadataStore)), role: "metadata" },
-    { name: "tables", db: expect(() => lokiDatabaseOf("table server .metadataStore", table.metadataStore)), role: "metadata" },
+    { name: "blob extents", db: expect(() => lokiDatabaseOf("blob server .extentMetadataStore", blob.extentMetadataStore)) },
+    { name: "queue extents", db: expect(() => lokiDatabaseOf("queue server .extentMetadataStore", queue.extentMetadataStore)) },
+    { name: "blob metadata", db: expect(() => lokiDatabaseOf("blob server .metadataStore", blob.metadataStore)) },
+    { name: "queue metadata", db: expect(() => lokiDatabaseOf("queue server .metadataStore", queue.metadataStore)) },
+    { name: "tables", db: expect(() => lokiDatabaseOf("table server .metadataStore", table.metadataStore)) },
   ];
 }
 

@@ -9,11 +9,18 @@ export interface AzuriteSupervisorOptions {
   /** Deaths tolerated within `windowMs` before giving up; default 3 in 60 s. */
   maxRestarts?: number;
   windowMs?: number;
+  /** How long a restart waits for work that ran against the lost Azurite to end; default 60 s. */
+  quiesceTimeoutMs?: number;
 }
 
 export interface AzuriteWatcher {
   /** Azurite died: storage is back at its last save, so state held beyond it must go (synchronous). */
   lost(): void;
+  /**
+   * Resolves once work that ran against the lost Azurite has ended, so none of it writes to the
+   * new one (an activity whose result blob was lost must not then record its item as succeeded).
+   */
+  quiesce(): Promise<void>;
   /** Azurite is up again after lost(). */
   back(): void;
   /** It cannot be restarted: stop everything. */
@@ -71,6 +78,7 @@ export class AzuriteSupervisor {
 
   private async recover(why: string): Promise<void> {
     this.watcher?.lost();
+    if (this.watcher) await this.quiesce(this.watcher);
     if (!this.options.restartable) {
       return this.giveUp(`${why}. It kept its data in memory, so that data is gone: stopping. Start \`npm run local\` again (with --data DIR to keep data across restarts).`);
     }
@@ -95,6 +103,15 @@ export class AzuriteSupervisor {
         await new Promise((resolve) => setTimeout(resolve, 1_000));
       }
     }
+  }
+
+  private async quiesce(watcher: AzuriteWatcher): Promise<void> {
+    const waitMs = this.options.quiesceTimeoutMs ?? 60_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), waitMs)));
+    const late = await Promise.race([watcher.quiesce().then(() => false), timedOut]);
+    clearTimeout(timer);
+    if (late) this.options.log(`Work that ran against the lost Azurite was still running after ${waitMs / 1000} s; restarting Azurite anyway (its later writes may need the batch repaired).`);
   }
 
   private giveUp(message: string): void {

@@ -7,6 +7,7 @@ import { TableClient } from "@azure/data-tables";
 import { BlobServiceClient, StorageSharedKeyCredential } from "@azure/storage-blob";
 import { startAzurite, StorageNotSavedError, type RunningAzurite } from "../../local-host/azurite.js";
 import { GroupCommit } from "../../local-host/storage/groupCommit.js";
+import { completeInterruptedCommit } from "../../local-host/storage/lokiStores.js";
 
 function clients(azurite: RunningAzurite) {
   const table = TableClient.fromConnectionString(azurite.connectionString, "flushed", { allowInsecureConnection: true });
@@ -81,4 +82,29 @@ test("a group commit runs one piece of work at a time; callers arriving during a
   releases.shift()!();
   await later;
   assert.equal(runs, 3);
+});
+
+test("a save killed after its commit point is completed at the next start; one killed before it is dropped", () => {
+  const location = fs.mkdtempSync(path.join(os.tmpdir(), "docbatch-commit-"));
+  try {
+    const file = (name: string) => path.join(location, name);
+    // Committed: the record lists both; the kill came after the first was switched in.
+    fs.writeFileSync(file("a.json"), "a new");
+    fs.writeFileSync(file("b.json"), "b old");
+    fs.writeFileSync(file("b.json.next"), "b new");
+    fs.writeFileSync(file("azurite-commit.json"), JSON.stringify({ files: [{ next: file("a.json.next"), file: file("a.json") }, { next: file("b.json.next"), file: file("b.json") }] }));
+    completeInterruptedCommit(location);
+    assert.equal(fs.readFileSync(file("a.json"), "utf8"), "a new");
+    assert.equal(fs.readFileSync(file("b.json"), "utf8"), "b new");
+    assert.ok(!fs.existsSync(file("azurite-commit.json")));
+
+    // Not committed: next files written, the record never was.
+    fs.writeFileSync(file("a.json.next"), "a newer");
+    fs.writeFileSync(file("azurite-commit.json.tmp"), "{");
+    completeInterruptedCommit(location);
+    assert.equal(fs.readFileSync(file("a.json"), "utf8"), "a new");
+    assert.deepEqual(fs.readdirSync(location).sort(), ["a.json", "b.json"]);
+  } finally {
+    fs.rmSync(location, { recursive: true, force: true });
+  }
 });

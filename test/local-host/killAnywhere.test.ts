@@ -204,7 +204,8 @@ const MODEL = "gpt-4o-mini";
 test("an OpenAI batch survives SIGKILLs of the whole npm run local group at random points: every custom_id once in output + error", { timeout: 300_000 }, async (t) => {
   const points = killPoints(t.name, 2);
   t.diagnostic(`seed ${seed}: kills at ${points.map((point) => `${Math.round(point * 100)} %`).join(", ")} of the lines`);
-  const fake = await startFakeOpenAiUpstream({ models: [MODEL], latencyMs: 20 });
+  // Slow enough that the kills land while lines are still running.
+  const fake = await startFakeOpenAiUpstream({ models: [MODEL], latencyMs: 250 });
   const run = await new KilledRun({
     env: { DOCBATCH_LLM_ENDPOINT: fake.baseUrl, DOCBATCH_LLM_MODELS: MODEL, DOCBATCH_LLM_REQUESTS_PER_MINUTE: "60000", DOCBATCH_LLM_TOKENS_PER_MINUTE: "100000000" },
   }).start();
