@@ -12,10 +12,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import OpenAI, { toFile } from "openai";
 import { isUnexpected } from "@azure-rest/ai-document-intelligence";
 import { freePort } from "../support/azurite.js";
-import { createContainer, sasUrlFor } from "../support/docbatchHost.js";
 import type { Docbatch } from "../support/docbatchHost.js";
 import { startFakeOpenAiUpstream } from "../support/fakeOpenAiUpstream.js";
-import { clientsOf, groupGone, startLocal, stopLocal, type RunningLocal, type StartLocalOptions } from "../support/localProcess.js";
+import { clientsOf, groupGone, startAnalyzeBatch, startLocal, stopLocal, type RunningLocal, type StartLocalOptions } from "../support/localProcess.js";
 import { uploadBatchHttp } from "../uploadBatch/support.js";
 
 const seed = process.env.DOCBATCH_KILL_SEED ? Number(process.env.DOCBATCH_KILL_SEED) : randomInt(2 ** 31);
@@ -102,18 +101,9 @@ async function whileUp<T>(call: () => Promise<T>): Promise<T> {
 const DI_DOCUMENTS = 80;
 
 async function startDiBatch(run: KilledRun) {
-  const { blobService, azurite, documentIntelligence } = clientsOf(run.local);
   const documents: Record<string, string> = {};
   for (let i = 0; i < DI_DOCUMENTS; i++) documents[`docs/k${String(i).padStart(3, "0")}.txt`] = `Kill test document ${i}\n\nmarker-${i}`;
-  const source = await createContainer(blobService, documents);
-  const results = await createContainer(blobService);
-  const initial = await documentIntelligence()
-    .path("/documentModels/{modelId}:analyzeBatch", "prebuilt-read")
-    .post({
-      contentType: "application/json",
-      body: { azureBlobSource: { containerUrl: await sasUrlFor(source, azurite, "rl") }, resultContainerUrl: await sasUrlFor(results, azurite) },
-    });
-  assert.ok(!isUnexpected(initial), JSON.stringify(initial.body));
+  const { initial, results } = await startAnalyzeBatch(run.local, documents);
   const resultId = new URL(initial.headers["operation-location"]).pathname.split("/").pop()!;
   const status = async () => {
     const answer = await clientsOf(run.local).documentIntelligence().path("/documentModels/{modelId}/analyzeBatchResults/{resultId}", "prebuilt-read", resultId).get();
