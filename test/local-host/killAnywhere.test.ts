@@ -44,7 +44,7 @@ function killPoints(testName: string, count: number): number[] {
 /** One `npm run local --data` folder and port, started and hard-killed as often as a test wants. */
 class KilledRun {
   local!: RunningLocal;
-  private readonly dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "docbatch-kill-"));
+  readonly dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "docbatch-kill-"));
   private port = 0;
 
   constructor(private readonly options: StartLocalOptions = {}) {}
@@ -68,12 +68,17 @@ class KilledRun {
     await this.start();
   }
 
+  /** The host's Azurite (a child process running the launcher). */
+  azuritePid(): number {
+    const pid = Number(execFileSync("pgrep", ["-P", String(this.local.child.pid), "-f", "azuriteLauncher"], { encoding: "utf8" }).trim());
+    assert.ok(pid > 0, "the host runs Azurite as a child process");
+    return pid;
+  }
+
   /** SIGKILL of the host's Azurite alone; resolves once the host reports it running again. */
   async killAzurite(): Promise<void> {
-    const azuritePid = Number(execFileSync("pgrep", ["-P", String(this.local.child.pid), "-f", "azuriteLauncher"], { encoding: "utf8" }).trim());
-    assert.ok(azuritePid > 0, "the host runs Azurite as a child process");
     const logged = this.local.stderr().length;
-    process.kill(azuritePid, "SIGKILL");
+    process.kill(this.azuritePid(), "SIGKILL");
     while (!this.local.stderr().slice(logged).includes("Azurite is running again")) {
       assert.equal(this.local.child.exitCode, null, `the host stopped after Azurite was killed: ${this.local.stderr().slice(logged)}`);
       await sleep(50);
@@ -194,10 +199,10 @@ const MODEL = "gpt-4o-mini";
 test("an OpenAI batch survives SIGKILLs of the whole npm run local group at random points: every custom_id once in output + error", { timeout: 300_000 }, async (t) => {
   const points = killPoints(t.name, 2);
   t.diagnostic(`seed ${seed}: kills at ${points.map((point) => `${Math.round(point * 100)} %`).join(", ")} of the lines`);
-  // Slow enough that the kills land while lines are still running.
   const fake = await startFakeOpenAiUpstream({ models: [MODEL], latencyMs: 250 });
   const run = await new KilledRun({
-    env: { DOCBATCH_LLM_ENDPOINT: fake.baseUrl, DOCBATCH_LLM_MODELS: MODEL, DOCBATCH_LLM_REQUESTS_PER_MINUTE: "60000", DOCBATCH_LLM_TOKENS_PER_MINUTE: "100000000" },
+    // 50 calls/s at most: the lines take a few seconds, so the kills land while they run.
+    env: { DOCBATCH_LLM_ENDPOINT: fake.baseUrl, DOCBATCH_LLM_MODELS: MODEL, DOCBATCH_LLM_REQUESTS_PER_MINUTE: "3000", DOCBATCH_LLM_TOKENS_PER_MINUTE: "100000000" },
   }).start();
   const client = () => new OpenAI({ baseURL: `${run.local.values.DOCBATCH_URL}/v1`, apiKey: run.local.values.DOCBATCH_KEY, maxRetries: 0 });
   try {
@@ -308,6 +313,22 @@ test("an upload batch survives SIGKILLs of the whole group while uploading and w
     assert.equal(results.length, job.totalDocs);
     assert.deepEqual(results.flatMap((result, index) => (typeof result === "string" ? [] : [index])), [], "no result missing");
     for (const [index, i] of acknowledged) assert.match(results[index]!, new RegExp(`marker-${i}\\b`), `index ${index} holds the document it was acknowledged for`);
+  } finally {
+    await run.stop();
+  }
+});
+
+test("an Azurite that keeps dying stops npm run local with a clear message instead of serving 503 forever", { timeout: 120_000 }, async () => {
+  const run = await new KilledRun().start();
+  try {
+    // Three deaths within a minute are restarted; the fourth is one too many.
+    for (let death = 1; death <= 3; death++) await run.killAzurite();
+    process.kill(run.azuritePid(), "SIGKILL");
+    const exit = await run.local.exited;
+    assert.equal(exit.code, 1, run.local.stderr());
+    assert.match(run.local.stderr(), /Azurite exited unexpectedly \(SIGKILL\), the 4th failure within 60 s: stopping everything/);
+    assert.ok(!fs.existsSync(path.join(run.dataDir, "local.lock")), "the folder is released");
+    await groupGone(run.local.child.pid!);
   } finally {
     await run.stop();
   }
