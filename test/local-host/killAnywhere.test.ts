@@ -308,11 +308,16 @@ test("an upload batch survives SIGKILLs of the whole group while uploading and w
     assert.equal(job.status, "COMPLETED", JSON.stringify(job));
     assert.equal(job.completedDocs + job.failedDocs, job.totalDocs, "counts add up to the document count");
     assert.equal(job.inProgressDocs, 0);
-    assert.equal(job.failedDocs, 0);
     const results = (await http().call("GET", `/job/result/${jobGuid}/json`)).body as (string | null)[];
     assert.equal(results.length, job.totalDocs);
     assert.deepEqual(results.flatMap((result, index) => (typeof result === "string" ? [] : [index])), [], "no result missing");
     for (const [index, i] of acknowledged) assert.match(results[index]!, new RegExp(`marker-${i}\\b`), `index ${index} holds the document it was acknowledged for`);
+    // An upload the kill cut short may have taken an index without answering: its document is an
+    // extra one (read, or failed with an error), never one a client was told about.
+    const extra = results.flatMap((result, index) => (acknowledged.has(index) ? [] : [`${index}: ${result!.slice(0, 120)}`]));
+    t.diagnostic(`indexes taken by uploads the kill cut short: ${extra.length ? extra.join(" | ") : "none"}`);
+    assert.equal(job.failedDocs, results.filter((result) => result!.startsWith("Error:")).length);
+    assert.ok(job.failedDocs <= extra.length, "only documents no client was told about may fail");
   } finally {
     await run.stop();
   }
