@@ -135,6 +135,8 @@ async function startOnDisk(options: StartAzuriteOptions & { location: string }, 
   const child = spawn(process.execPath, [launcher, JSON.stringify(config)], { stdio: ["ignore", logFd, logFd, "ipc"] });
   fs.closeSync(logFd);
   const exited = exitOf(child);
+  // Failures to signal or message it show up as its exit or as a failed flush.
+  child.on("error", () => {});
   const log = () => fs.readFileSync(logFile, "utf8").slice(-4000);
   const ready = await new Promise<LauncherMessage>((resolve) => {
     child.on("message", function first(message: LauncherMessage) {
@@ -173,7 +175,13 @@ async function startOnDisk(options: StartAzuriteOptions & { location: string }, 
       }
       const id = nextId++;
       pending.set(id, { resolve, reject });
-      child.send({ type: "flush", id } satisfies ParentMessage);
+      // With a callback, a channel that broke as Azurite died (EPIPE) fails this flush instead of
+      // raising an 'error' event nobody handles.
+      child.send({ type: "flush", id } satisfies ParentMessage, (error) => {
+        if (!error) return;
+        pending.delete(id);
+        reject(new StorageNotSavedError(`Azurite did not take the save request: ${error.message}`));
+      });
     });
   return { ...endpointsFor(host, ports), ports, pid: child.pid, exited, flush, stop: () => stopChild(child) };
 }

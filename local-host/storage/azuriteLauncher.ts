@@ -23,7 +23,9 @@ interface AzuriteServer {
   extentStore?: { deleteExtents(ids: Iterable<string>): Promise<number> };
 }
 
-const send = (message: LauncherMessage) => process.send?.(message);
+// With a callback: an answer to a parent that just died (EPIPE) must not crash this process
+// before it saves on 'disconnect'.
+const send = (message: LauncherMessage) => process.send?.(message, undefined, undefined, () => {});
 
 async function main(): Promise<void> {
   const config = JSON.parse(process.argv[2] ?? "") as LaunchConfig;
