@@ -87,6 +87,7 @@ class KilledRun {
 
   async stop(): Promise<void> {
     if (this.local) await stopLocal(this.local);
+    fs.rmSync(this.dataDir, { recursive: true, force: true });
   }
 }
 
