@@ -5,7 +5,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { startAzurite } from "./azurite.js";
+import { freePort } from "./azurite.js";
+import { startLocalStorage } from "./storage/localStorage.js";
 import { DataFolderInUseError, lockDataFolder } from "./dataLock.js";
 import { DEFAULT_LOCAL_DATA_DIR, removeEndpointsFile, writeEndpointsFile } from "./endpointsFile.js";
 import { localSecrets } from "./localSettings.js";
@@ -49,8 +50,13 @@ async function startAll() {
   // With --data the ports stay the same across restarts: stored batches hold SAS URLs naming them.
   const portsFile = dataDir && path.join(dataDir, "azurite-ports.json");
   const savedPorts = portsFile && fs.existsSync(portsFile) ? (JSON.parse(fs.readFileSync(portsFile, "utf8")) as { blob: number; queue: number; table: number }) : undefined;
-  const azurite = await startAzurite({ location: dataDir ? path.join(dataDir, "azurite") : undefined, ports: savedPorts });
-  if (portsFile && !savedPorts) fs.writeFileSync(portsFile, JSON.stringify(azurite.ports ?? {}));
+  const log = (message: string) => process.stderr.write(`${message}\n`);
+  const location = dataDir ? path.join(dataDir, "azurite") : undefined;
+  // A restarted Azurite listens where the first one did.
+  const ports = savedPorts ?? { blob: await freePort(), queue: await freePort(), table: await freePort() };
+  const { supervisor, storageBarrier } = await startLocalStorage({ location, ports, log });
+  if (portsFile && !savedPorts) fs.writeFileSync(portsFile, JSON.stringify(ports));
+  const azurite = supervisor.current;
   const secrets = localSecrets(process.env, dataDir);
   const env: Record<string, string> = {
     AzureWebJobsStorage: azurite.connectionString,
@@ -70,14 +76,24 @@ async function startAll() {
       port: values.port ? Number(values.port) : undefined,
       runTimerSchedules: true,
       durableStateDir: dataDir ? path.join(dataDir, "durable") : undefined,
+      storageBarrier,
       log: (entry: LogEntry) => {
         if (["debug", "trace"].includes(entry.level) || (entry.category === "system" && entry.level === "information")) return;
         process.stderr.write(`${entry.functionName ? `[${entry.functionName}] ` : ""}${entry.message}\n`);
       },
     });
-    return { azurite, host, secrets };
+    supervisor.watch({
+      lost: () => host.durable.unload(),
+      quiesce: () => host.durable.invocationsSettled(),
+      back: () => void host.durable.resumeFromStore(),
+      gaveUp: (message) => {
+        log(message);
+        void stop(1);
+      },
+    });
+    return { azurite, supervisor, storageBarrier, host, secrets };
   } catch (error) {
-    await azurite.stop();
+    await supervisor.stop();
     throw error;
   }
 }
@@ -95,15 +111,17 @@ function announce({ azurite, host, secrets }: Awaited<typeof started>): void {
   process.stdout.write(Object.entries(endpoints).map(([name, value]) => `${name}=${value}\n`).join(""));
 }
 
-async function stop(): Promise<void> {
+async function stop(exitCode = 0): Promise<void> {
   if (stopping) return;
   stopping = true;
   const running = await started.catch(() => undefined);
   if (endpointsDir) removeEndpointsFile(endpointsDir);
   await running?.host.close();
-  await running?.azurite.stop();
+  // The last instance changes reach disk after the storage they depend on (Azurite saves again as it stops).
+  await running?.storageBarrier?.flush().catch(() => {});
+  await running?.supervisor.stop();
   lock?.release();
-  process.exit(0);
+  process.exit(exitCode);
 }
 
 /** Says why, releases the folder, exits non-zero (after a signal, stop() exits instead). */

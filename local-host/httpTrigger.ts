@@ -30,6 +30,28 @@ export interface HttpTriggerContext {
   log: LogSink;
   /** FUNCTIONS_REQUEST_BODY_SIZE_LIMIT as the host reads it (requestBodyLimit.ts). */
   maxRequestBodyBytes: number;
+  /**
+   * Awaited before an answer to anything but GET/HEAD is sent (the storage barrier of
+   * `npm run local --data`): what the caller sees acknowledged is then on disk. A rejection
+   * answers 503 instead, as what the request did cannot be confirmed.
+   */
+  beforeAnswer?: () => Promise<void>;
+}
+
+/** Resolves true when the answer may go out; false after answering 503 itself. */
+async function answerable(ctx: HttpTriggerContext, req: IncomingMessage, res: ServerResponse, fn: RegisteredFunction): Promise<boolean> {
+  if (!ctx.beforeAnswer || req.method === "GET" || req.method === "HEAD") return true;
+  try {
+    await ctx.beforeAnswer();
+    return true;
+  } catch (error) {
+    ctx.log({ level: "warning", category: "system", message: `Answered 503 to ${req.method} ${req.url}: its storage writes could not be confirmed saved (${(error as Error)?.message ?? error})`, functionName: fn.name });
+    if (!res.headersSent) {
+      res.writeHead(503, { "content-type": "application/json", "retry-after": "5", connection: "close" });
+      res.end(JSON.stringify({ error: { code: "StorageUnavailable", message: "Local storage (Azurite) could not confirm this request's writes were saved; it is restarting. Retry the request." } }));
+    } else res.destroy();
+    return false;
+  }
 }
 
 /**
@@ -70,9 +92,10 @@ export async function handleHttpTrigger(ctx: HttpTriggerContext, fn: RegisteredF
   const { port: proxyPort, singleUseAgent } = ctx.proxy;
   const send = (agent: http.Agent): http.ClientRequest => {
     const forwarded = http.request({ host: "127.0.0.1", port: proxyPort, method: req.method, path: req.url, headers: forwardHeaders, agent });
-    forwarded.on("response", (proxyRes) => {
+    forwarded.on("response", async (proxyRes) => {
       if (body.exceeded) return void proxyRes.resume();
       answered = true;
+      if (!(await answerable(ctx, req, res, fn))) return void proxyRes.destroy();
       relayResponse(req, res, proxyRes);
     });
     return forwarded;
@@ -248,6 +271,7 @@ async function invokeBuffered(
     const outcome = await ctx.invoker.invoke(fn, { invocationId, inputData: [{ name: fn.trigger.name, data: { http: rpcHttp } }, ...ctx.extraInputs(fn)], triggerMetadata });
     const data = (outcome.response.returnValue ?? outcome.response.outputData?.find((o) => o.data?.http)?.data) as { http?: any } | undefined;
     const httpOut = data?.http;
+    if (!(await answerable(ctx, req, res, fn))) return;
     if (!httpOut) return void res.writeHead(204).end();
     const responseHeaders: string[] = [];
     for (const [name, value] of Object.entries(httpOut.headers ?? {})) responseHeaders.push(name, String(value));

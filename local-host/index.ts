@@ -12,7 +12,8 @@ import { extraInputData } from "./extraInputs.js";
 import { TimerTriggers } from "./timerTriggers.js";
 import { captureWorkerProxy, singleUseConnections } from "./workerProxy.js";
 import { NODE_MAX_HEADER_SIZE, requestLimitStatus } from "./requestLimits.js";
-import { FileInstanceStore } from "./durable/instanceStore.js";
+import { FileInstanceStore, StorageOrderedInstanceStore, type InstanceStore } from "./durable/instanceStore.js";
+import type { GroupedStorageBarrier } from "./storage/storageBarrier.js";
 import { DurableEngine, type EngineStats, type Instance, type OrchestratorState } from "./durable/engine.js";
 import { ActivityRunner } from "./durable/activityRunner.js";
 import { measureSynchronousRun, type ReplayCost } from "./durable/replayCost.js";
@@ -49,6 +50,13 @@ export interface LocalHostOptions {
    * orchestration there resumes. Default: instances live in memory only.
    */
   durableStateDir?: string;
+  /**
+   * With a durableStateDir on disk storage (`npm run local --data`): instance changes are written
+   * only after the storage writes before them are saved, and an answer to a request that may
+   * change something (not GET/HEAD) is sent only once what it did is saved, so nothing
+   * acknowledged is lost when a kill takes storage with it.
+   */
+  storageBarrier?: GroupedStorageBarrier;
 }
 
 export interface FunctionInfo {
@@ -80,6 +88,18 @@ export interface DurableInspector {
   /** Resolves with the final status once the instance completed, failed or was terminated. */
   waitForInstance(instanceId: string, options?: { timeoutMs?: number }): Promise<InstanceSnapshot>;
   stats(options?: { perInstance?: boolean }): EngineStats;
+  /**
+   * Storage rolled back to its last save (Azurite restarted): drops every instance from memory,
+   * and instance changes not yet written, since they may depend on lost writes.
+   */
+  unload(): void;
+  /**
+   * Resolves once every function invocation running at the call has ended, e.g. activities that
+   * started before storage was lost: a new Azurite must not see their later writes.
+   */
+  invocationsSettled(): Promise<void>;
+  /** Takes up the stored instances again (after unload()); returns how many are unfinished. */
+  resumeFromStore(): number;
 }
 
 export interface LocalHost {
@@ -154,6 +174,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     options.maxConcurrentActivities ?? hostConfig.maxConcurrentActivityFunctions ?? 10,
     faults,
   );
+  const fileStore = options.durableStateDir ? new FileInstanceStore(options.durableStateDir) : undefined;
+  const orderedStore = fileStore && options.storageBarrier ? new StorageOrderedInstanceStore(fileStore, options.storageBarrier) : undefined;
+  const store: InstanceStore | undefined = orderedStore ?? fileStore;
   const engine = new DurableEngine({
     isOrchestrator: (name) => triggerOf(name) === "orchestrationtrigger",
     runOrchestrator: async (name, triggerInput, instanceId) => {
@@ -185,7 +208,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     // Long timers are split by the library above this; a local run never needs that.
     maximumShortTimerDuration: "3650.00:00:00",
     longRunningTimerIntervalDuration: "1.00:00:00",
-    store: options.durableStateDir ? new FileInstanceStore(options.durableStateDir) : undefined,
+    store,
   });
   const durableApi = {
     engine,
@@ -195,7 +218,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
 
   // ---- HTTP ----------------------------------------------------------------------------------
   const routes = new RouteTable(functions, hostConfig.routePrefix);
-  const httpContext = { invoker, proxy, extraInputs, log, maxRequestBodyBytes: hostRequestBodyLimit(process.env) };
+  const barrier = options.storageBarrier;
+  const httpContext = { invoker, proxy, extraInputs, log, maxRequestBodyBytes: hostRequestBodyLimit(process.env), beforeAnswer: barrier && (() => barrier.flush()) };
   server.on("request", (req, res) => {
     const tooLarge = requestLimitStatus(req);
     // Refused before routing, as the host's web server does (its answer has no body either).
@@ -274,6 +298,12 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       listInstances: () => engine.list().map(snapshot),
       waitForInstance: async (id, waitOptions) => snapshot(await engine.waitFor(id, waitOptions?.timeoutMs)),
       stats: (statsOptions) => engine.stats(activities.executed, statsOptions?.perInstance ?? false),
+      unload: () => {
+        orderedStore?.discardPending();
+        engine.unloadAll();
+      },
+      invocationsSettled: () => invoker.settled(),
+      resumeFromStore: () => engine.resumeFromStore(),
     },
     close: () =>
       (closing ??= (async () => {

@@ -23,14 +23,28 @@ export interface InvocationOutcome {
  */
 export class Invoker {
   private readonly appHookData: Record<string, unknown> = {};
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(private readonly core: FunctionsCore) {}
+
+  /** Resolves once every invocation running at the call has ended (however it ended). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  invoke(fn: RegisteredFunction, request: InvocationRequest): Promise<InvocationOutcome> {
+    const running = this.run(fn, request);
+    this.inFlight.add(running);
+    const done = () => this.inFlight.delete(running);
+    running.then(done, done);
+    return running;
+  }
 
   get hookData(): Record<string, unknown> {
     return this.appHookData;
   }
 
-  async invoke(fn: RegisteredFunction, request: InvocationRequest): Promise<InvocationOutcome> {
+  private async run(fn: RegisteredFunction, request: InvocationRequest): Promise<InvocationOutcome> {
     const model = this.core.programmingModel;
     if (!model) throw new Error("The app registered no programming model (no functions were registered).");
     const invocationId = request.invocationId ?? randomUUID();

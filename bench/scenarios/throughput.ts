@@ -4,8 +4,9 @@
  * documents over that wall time. The orchestration's own span (instance created → completed) is
  * reported too, so the poller's granularity can be told apart from the processing itself.
  *
- * `--durable` keeps the durable engine's instances on disk as `npm run local -- --data` does, so
- * the figure is what a restartable run costs.
+ * `--durable` keeps everything on disk as `npm run local -- --data` does (Azurite's stores and the
+ * durable engine's instances, each durable commit and answer held until the storage it depends on
+ * is saved), so the figure is what a run that survives a hard kill costs.
  *
  * `node dist/bench/scenarios/throughput.js --documents 300 --concurrency 16 [--durable]`
  */
@@ -41,10 +42,10 @@ scenarioMain(async (args): Promise<ThroughputRun> => {
   const concurrency = numberArg(args, "concurrency");
   // Experiments only (the section uses the app's default): another sub-orchestration size.
   const perPart = args.get("per-part");
-  const durableStateDir = args.get("durable") === "true" ? mkdtempSync(path.join(os.tmpdir(), "docbatch-bench-durable-")) : undefined;
+  const dataDir = args.get("durable") === "true" ? mkdtempSync(path.join(os.tmpdir(), "docbatch-bench-durable-")) : undefined;
   const docbatch = await startDocbatch({
     maxConcurrentActivities: concurrency,
-    durableStateDir,
+    dataDir,
     env: {
       // Scale runs (e.g. --documents 100000) go past the default limit of 10,000 a batch.
       DOCBATCH_MAX_DOCUMENTS_PER_BATCH: String(Math.max(documents, 10_000)),
@@ -85,6 +86,6 @@ scenarioMain(async (args): Promise<ThroughputRun> => {
     };
   } finally {
     await docbatch.close();
-    if (durableStateDir) rmSync(durableStateDir, { recursive: true, force: true });
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   }
 });

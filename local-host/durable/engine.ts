@@ -124,6 +124,8 @@ export class DurableEngine {
   private readonly changes = new EventEmitter();
   private readonly orchestrationLimit: ReturnType<typeof pLimit>;
   private closed = false;
+  /** Bumped when every instance is dropped from memory: completions of work started before are stale. */
+  private loadEpoch = 0;
   readonly totals = { replays: 0, cpuMs: 0, wallMs: 0 };
 
   constructor(private readonly deps: EngineDependencies) {
@@ -526,7 +528,9 @@ export class DurableEngine {
 
   private startActivity(instance: Instance, taskId: number, name: string, input: unknown): void {
     const { instanceId, executionId } = instance;
+    const loadEpoch = this.loadEpoch;
     void this.deps.runActivity(name, input, instanceId).then((outcome) => {
+      if (loadEpoch !== this.loadEpoch) return;
       const event = outcome.ok
         ? historyEvent(EventType.TaskCompleted, { TaskScheduledId: taskId, Result: toJsonText(outcome.result) })
         : historyEvent(EventType.TaskFailed, { TaskScheduledId: taskId, ...failureFields(`Activity function '${name}' failed: `, outcome.error) });
@@ -657,6 +661,18 @@ export class DurableEngine {
   }
 
   // ---- restart ---------------------------------------------------------------------------------
+
+  /**
+   * Drops every instance from memory, with its timers, queued episodes and the completions of
+   * activities still running: for when the storage they ran against rolled back to its last save
+   * (Azurite restarted), so only what the store holds (never ahead of that save) may go on.
+   * resumeFromStore() then takes it up again.
+   */
+  unloadAll(): void {
+    this.loadEpoch++;
+    for (const instance of this.instances.values()) this.dispose(instance);
+    this.instances.clear();
+  }
 
   /**
    * Loads the store's instances and sets every unfinished one going again: its inbox is replayed,

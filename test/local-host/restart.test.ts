@@ -10,7 +10,7 @@ import { getLongRunningPoller, isUnexpected } from "@azure-rest/ai-document-inte
 import type { ContainerClient } from "@azure/storage-blob";
 import { freePort } from "../support/azurite.js";
 import { createContainer, listBlobNames, sasUrlFor } from "../support/docbatchHost.js";
-import { clientsOf, groupGone, LOCAL_CLI as cli, startLocal, stopLocal, type RunningLocal, type StartLocalOptions } from "../support/localProcess.js";
+import { clientsOf, groupGone, LOCAL_CLI as cli, startAnalyzeBatch, startLocal, stopLocal, type RunningLocal, type StartLocalOptions } from "../support/localProcess.js";
 import { ENDPOINTS_FILE_NAME } from "../../local-host/endpointsFile.js";
 
 const DOCUMENTS = 200;
@@ -36,22 +36,13 @@ async function survivesInterruption(interruption: Interruption): Promise<void> {
   const port = await freePort();
   let local = await startLocal(dataDir, port, interruption.first);
   try {
-    const { blobService, azurite, documentIntelligence } = clientsOf(local);
     const documents: Record<string, string> = {};
     for (let i = 0; i < DOCUMENTS; i++) documents[`docs/d${String(i).padStart(3, "0")}.txt`] = `Document number ${i}\n\nSome words to read.`;
-    const source = await createContainer(blobService, documents);
-    const results = await createContainer(blobService);
-    const initial = await documentIntelligence()
-      .path("/documentModels/{modelId}:analyzeBatch", "prebuilt-read")
-      .post({
-        contentType: "application/json",
-        body: { azureBlobSource: { containerUrl: await sasUrlFor(source, azurite, "rl") }, resultContainerUrl: await sasUrlFor(results, azurite) },
-      });
-    assert.ok(!isUnexpected(initial), JSON.stringify(initial.body));
+    const { initial, results } = await startAnalyzeBatch(local, documents);
 
     await interruption.interrupt(local);
     // Nothing is left behind: Azurite went with its parent (saving its stores, also after a
-    // SIGKILL of the app). A hard kill of Azurite itself can lose its last seconds of writes (README).
+    // SIGKILL of the app). Hard kills of Azurite too: killAnywhere.test.ts.
     await groupGone(local.child.pid!);
 
     local = await startLocal(dataDir, port);

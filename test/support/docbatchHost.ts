@@ -11,6 +11,7 @@ import {
 import { startLocalHost, type LocalHost } from "../../local-host/index.js";
 import { generateSecretBoxKey } from "../../src/storage/secretBox.js";
 import { useAzurite, type RunningAzurite } from "./azurite.js";
+import { startLocalStorage } from "../../local-host/storage/localStorage.js";
 import { startOpenApiProxy, type OpenApiProxy } from "./openApiProxy.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -38,17 +39,24 @@ export interface StartDocbatchOptions {
   checkOpenApi?: boolean;
   /** The durable engine keeps its instances in this folder, as `npm run local -- --data` does (default: in memory). */
   durableStateDir?: string;
+  /**
+   * Everything on disk in this folder as `npm run local -- --data` keeps it: a private Azurite
+   * saving to <dataDir>/azurite behind the storage barrier, the durable instances in <dataDir>/durable.
+   */
+  dataDir?: string;
 }
 
 /** docbatch itself, run through the local host against Azurite, with the official DI client pointed at it. */
 export async function startDocbatch(options: StartDocbatchOptions = {}): Promise<Docbatch> {
-  const azurite = await useAzurite();
+  const local = options.dataDir ? await startLocalStorage({ location: path.join(options.dataDir, "azurite"), log: (message) => process.stderr.write(`${message}\n`) }) : undefined;
+  const azurite: RunningAzurite = local ? { ...local.supervisor.current, stop: () => local.supervisor.stop() } : await useAzurite();
   const apiKey = `key-${randomUUID()}`;
   const openApi = options.checkOpenApi ? await startOpenApiProxy() : undefined;
   const appHost = await startLocalHost({
     entry: APP_ENTRY,
     maxConcurrentActivities: options.maxConcurrentActivities,
-    durableStateDir: options.durableStateDir,
+    durableStateDir: options.durableStateDir ?? (options.dataDir && path.join(options.dataDir, "durable")),
+    storageBarrier: local?.storageBarrier,
     env: {
       AzureWebJobsStorage: azurite.connectionString,
       DOCBATCH_API_KEYS: `${apiKey},rotated-${apiKey}`,

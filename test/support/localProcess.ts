@@ -3,10 +3,10 @@ import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import DocumentIntelligence from "@azure-rest/ai-document-intelligence";
+import DocumentIntelligence, { isUnexpected } from "@azure-rest/ai-document-intelligence";
 import { BlobServiceClient, StorageSharedKeyCredential } from "@azure/storage-blob";
 import { AZURITE_ACCOUNT, AZURITE_KEY } from "./azurite.js";
-import type { Docbatch } from "./docbatchHost.js";
+import { createContainer, sasUrlFor, type Docbatch } from "./docbatchHost.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** dist/local-host/cli.js: what `npm run local` runs after building. */
@@ -75,4 +75,22 @@ export function clientsOf(local: RunningLocal) {
   const azurite = { blobEndpoint, accountName: AZURITE_ACCOUNT, accountKey: AZURITE_KEY } as Docbatch["azurite"];
   const documentIntelligence = () => DocumentIntelligence(local.values.DOCBATCH_URL, { key: local.values.DOCBATCH_KEY }, { allowInsecureConnection: true });
   return { blobService, azurite, documentIntelligence };
+}
+
+/**
+ * Puts `documents` (name → text) in a new source container and starts a prebuilt-read batch of
+ * them on the run with the official client; returns its first answer and the result container.
+ */
+export async function startAnalyzeBatch(local: RunningLocal, documents: Record<string, string>) {
+  const { blobService, azurite, documentIntelligence } = clientsOf(local);
+  const source = await createContainer(blobService, documents);
+  const results = await createContainer(blobService);
+  const initial = await documentIntelligence()
+    .path("/documentModels/{modelId}:analyzeBatch", "prebuilt-read")
+    .post({
+      contentType: "application/json",
+      body: { azureBlobSource: { containerUrl: await sasUrlFor(source, azurite, "rl") }, resultContainerUrl: await sasUrlFor(results, azurite) },
+    });
+  assert.ok(!isUnexpected(initial), JSON.stringify(initial.body));
+  return { initial, results };
 }
