@@ -4,7 +4,8 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startDocbatch, type Docbatch } from "../support/docbatchHost.js";
@@ -23,10 +24,16 @@ function runHook(env: Record<string, string>): Promise<{ status: number; output:
 
 describe("the postdeploy check", () => {
   let docbatch: Docbatch;
+  // Its own storage, as a deployment has: the hook's fixed `documents` and `results` containers
+  // must not meet other tests' containers of the same names in the shared Azurite.
+  const dataDir = mkdtempSync(path.join(tmpdir(), "docbatch-first-batch-"));
   before(async () => {
-    docbatch = await startDocbatch();
+    docbatch = await startDocbatch({ dataDir });
   });
-  after(() => docbatch?.close());
+  after(async () => {
+    await docbatch?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
 
   it("runs a first batch of three documents and prints the counts and the .ocr.json paths", async () => {
     const { status, output } = await runHook({
