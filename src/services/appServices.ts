@@ -16,6 +16,7 @@ import { TableStatusStore } from "../storage/tableStatusStore.js";
 import { UploadBatchStore } from "../storage/uploadBatchStore.js";
 import { OpenAiBatchWork } from "../storage/openAiBatchWork.js";
 import { OpenAiFileStore } from "../storage/openAiFileStore.js";
+import { OpenAiUploadStore } from "../storage/openAiUploadStore.js";
 import { sharedLlmUpstream, type LlmUpstream } from "../llm/upstream.js";
 
 /**
@@ -41,6 +42,8 @@ export interface AppServices {
   uploads: UploadBatchStore;
   /** The OpenAI Files API's files (batch inputs and outputs) in docbatch's own blob storage. */
   openAiFiles: OpenAiFileStore;
+  /** The OpenAI Uploads API's uploads in progress (their parts staged on the blob of the File they become). */
+  openAiUploads: OpenAiUploadStore;
   /** What running OpenAI batches keep until finalize assembles their files. */
   openAiWork: OpenAiBatchWork;
   /** The LLM upstream client shared app-wide (one RPM/TPM budget). */
@@ -63,6 +66,7 @@ export function createAppServices(env: NodeJS.ProcessEnv = process.env): AppServ
   const now = () => clock.now();
   const store = new TableStatusStore(createAppStorage(env, { requestPath: true }), { tablePrefix: settings.tablePrefix, now });
   const workStore = new TableStatusStore(storage, { tablePrefix: settings.tablePrefix, now });
+  const openAiFiles = new OpenAiFileStore(storage, { prefix: settings.tablePrefix });
   let built: AppServices | undefined;
   const kinds = createKindRegistry(() => built!);
   const engine: EngineDeps = {
@@ -86,7 +90,8 @@ export function createAppServices(env: NodeJS.ProcessEnv = process.env): AppServ
     kinds,
     engine,
     uploads: new UploadBatchStore(storage, { prefix: settings.tablePrefix }),
-    openAiFiles: new OpenAiFileStore(storage, { prefix: settings.tablePrefix }),
+    openAiFiles,
+    openAiUploads: new OpenAiUploadStore(storage, openAiFiles, { prefix: settings.tablePrefix }),
     openAiWork: new OpenAiBatchWork(storage, { prefix: settings.tablePrefix }),
     llm: () => sharedLlmUpstream(settings),
     now,
