@@ -17,6 +17,8 @@ import { UploadBatchStore } from "../storage/uploadBatchStore.js";
 import { OpenAiBatchWork } from "../storage/openAiBatchWork.js";
 import { OpenAiFileStore } from "../storage/openAiFileStore.js";
 import { OpenAiUploadStore } from "../storage/openAiUploadStore.js";
+import { WebhookDeliveries } from "../storage/webhookDeliveries.js";
+import { webhookSink } from "../webhooks/webhookSink.js";
 import { sharedLlmUpstream, type LlmUpstream } from "../llm/upstream.js";
 
 /**
@@ -46,6 +48,8 @@ export interface AppServices {
   openAiUploads: OpenAiUploadStore;
   /** What running OpenAI batches keep until finalize assembles their files. */
   openAiWork: OpenAiBatchWork;
+  /** Webhook deliveries: one row per event sent (or given up). */
+  webhookDeliveries: WebhookDeliveries;
   /** The LLM upstream client shared app-wide (one RPM/TPM budget). */
   llm(): LlmUpstream;
   now(): Date;
@@ -67,6 +71,7 @@ export function createAppServices(env: NodeJS.ProcessEnv = process.env): AppServ
   const store = new TableStatusStore(createAppStorage(env, { requestPath: true }), { tablePrefix: settings.tablePrefix, now });
   const workStore = new TableStatusStore(storage, { tablePrefix: settings.tablePrefix, now });
   const openAiFiles = new OpenAiFileStore(storage, { prefix: settings.tablePrefix });
+  const webhookDeliveries = new WebhookDeliveries(storage, { prefix: settings.tablePrefix, now });
   let built: AppServices | undefined;
   const kinds = createKindRegistry(() => built!);
   const engine: EngineDeps = {
@@ -77,6 +82,7 @@ export function createAppServices(env: NodeJS.ProcessEnv = process.env): AppServ
     now,
     shutdown: hostShutdown.signal,
     limits: { ...DEFAULT_ENGINE_LIMITS, itemsPerLeaf: settings.documentsPerSubOrchestration },
+    ...(settings.webhook ? { events: webhookSink({ ...settings.webhook, deliveries: webhookDeliveries, now }) } : {}),
   };
   built = {
     settings,
@@ -92,6 +98,7 @@ export function createAppServices(env: NodeJS.ProcessEnv = process.env): AppServ
     uploads: new UploadBatchStore(storage, { prefix: settings.tablePrefix }),
     openAiFiles,
     openAiUploads: new OpenAiUploadStore(storage, openAiFiles, { prefix: settings.tablePrefix }),
+    webhookDeliveries,
     openAiWork: new OpenAiBatchWork(storage, { prefix: settings.tablePrefix }),
     llm: () => sharedLlmUpstream(settings),
     now,
