@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { getAnalyzerRegistry, type AnalyzerRegistry } from "../analyzers/registry.js";
 import { readSettings, type DocbatchSettings } from "../config/settings.js";
 import { Batches, type BatchRunner } from "../engine/batches.js";
@@ -17,6 +18,7 @@ import { UploadBatchStore } from "../storage/uploadBatchStore.js";
 import { OpenAiBatchWork } from "../storage/openAiBatchWork.js";
 import { OpenAiFileStore } from "../storage/openAiFileStore.js";
 import { OpenAiUploadStore } from "../storage/openAiUploadStore.js";
+import { tableRateTimelines } from "../storage/tableRateTimeline.js";
 import { WebhookDeliveries } from "../storage/webhookDeliveries.js";
 import { webhookSink } from "../webhooks/webhookSink.js";
 import { sharedLlmUpstream, type LlmUpstream } from "../llm/upstream.js";
@@ -71,6 +73,8 @@ export function createAppServices(env: NodeJS.ProcessEnv = process.env): AppServ
   const store = new TableStatusStore(createAppStorage(env, { requestPath: true }), { tablePrefix: settings.tablePrefix, now });
   const workStore = new TableStatusStore(storage, { tablePrefix: settings.tablePrefix, now });
   const openAiFiles = new OpenAiFileStore(storage, { prefix: settings.tablePrefix });
+  // Rate limits hold for the whole app: every instance spends one timeline per upstream, kept in a table.
+  const timelines = tableRateTimelines(storage, { prefix: settings.tablePrefix });
   const webhookDeliveries = new WebhookDeliveries(storage, { prefix: settings.tablePrefix, now });
   let built: AppServices | undefined;
   const kinds = createKindRegistry(() => built!);
@@ -92,7 +96,9 @@ export function createAppServices(env: NodeJS.ProcessEnv = process.env): AppServ
     pollItems: new SettledItemBlocks(store),
     urlPolicy: storageUrlPolicy(settings, storage.accountName),
     secrets: settings.encryptionKey ? createSecretBox(settings.encryptionKey) : undefined,
-    analyzers: getAnalyzerRegistry(),
+    analyzers: getAnalyzerRegistry(
+      settings.documentIntelligence ? { documentIntelligence: { timeline: timelines(`documentintelligence-${createHash("sha256").update(settings.documentIntelligence.endpoint).digest("hex").slice(0, 32)}`) } } : {},
+    ),
     kinds,
     engine,
     uploads: new UploadBatchStore(storage, { prefix: settings.tablePrefix }),
@@ -100,7 +106,7 @@ export function createAppServices(env: NodeJS.ProcessEnv = process.env): AppServ
     openAiUploads: new OpenAiUploadStore(storage, openAiFiles, { prefix: settings.tablePrefix }),
     webhookDeliveries,
     openAiWork: new OpenAiBatchWork(storage, { prefix: settings.tablePrefix }),
-    llm: () => sharedLlmUpstream(settings),
+    llm: () => sharedLlmUpstream(settings, { timelines, shutdown: hostShutdown.signal }),
     now,
     batches: (runner) => new Batches({ store, runner, now, recentBatches: engine.recentBatches }),
   };
