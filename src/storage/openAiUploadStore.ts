@@ -52,7 +52,7 @@ const UPLOAD_ROW = "upload";
 export class UploadStateError extends Error {
   override readonly name = "UploadStateError";
   constructor(
-    readonly reason: "notFound" | "notPending" | "expired" | "tooManyBytes",
+    readonly reason: "notFound" | "notPending" | "expired" | "tooManyBytes" | "emptyPart",
     readonly upload?: StoredUpload,
   ) {
     super(reason);
@@ -106,15 +106,20 @@ export class OpenAiUploadStore {
   async addPart(uploadId: string, content: Readable, options: { nowMs: number; maxStagedBytes: number }): Promise<StoredPart> {
     // Before the first await: the part may already be flowing.
     const counted = countedStream(content);
-    const found = await this.read(uploadId);
-    if (!found) {
-      counted.body.resume();
-      throw new UploadStateError("notFound");
-    }
-    requirePending(found.upload, options.nowMs);
+    let staged: { blockIds: string[]; bytes: number };
     const partId = `part_${randomBytes(12).toString("hex")}`;
-    const blob = await this.files.blockBlob(found.upload.fileId);
-    const staged = await stageAsBlocks(blob, counted.body, { blockId: (index) => blockIdOf(partId, index), blockBytes: BLOCK_BYTES, concurrency: STAGE_CONCURRENCY });
+    try {
+      const found = await this.read(uploadId);
+      if (!found) throw new UploadStateError("notFound");
+      requirePending(found.upload, options.nowMs);
+      const blob = await this.files.blockBlob(found.upload.fileId);
+      staged = await stageAsBlocks(blob, counted.body, { blockId: (index) => blockIdOf(partId, index), blockBytes: BLOCK_BYTES, concurrency: STAGE_CONCURRENCY });
+    } catch (error) {
+      // The rest of the part is read and dropped: the form parser waits for the part to end.
+      counted.body.resume();
+      throw error;
+    }
+    if (staged.bytes === 0) throw new UploadStateError("emptyPart");
     const part: StoredPart = { id: partId, uploadId, bytes: staged.bytes, createdAt: Math.floor(options.nowMs / 1000), blockCount: staged.blockIds.length };
     await this.change(uploadId, (upload) => {
       requirePending(upload, options.nowMs);

@@ -151,6 +151,9 @@ describe("OpenAI Uploads API through the official npm client", () => {
     assert.equal(noName.param, "filename");
     const missing = await errorOf(openai.uploads.complete("upload_0123456789abcdef01234567", { part_ids: ["part_x"] }));
     assert.equal(missing.status, 404);
+    const open = await openai.uploads.create({ bytes: 10, filename: "e.jsonl", mime_type: "application/jsonl", purpose: "batch" });
+    const empty = await errorOf(openai.uploads.parts.create(open.id, { data: await toFile(Buffer.alloc(0), "empty") }));
+    assert.equal((empty.error as { code: string }).code, "empty_part");
     const noPart = await errorOf(openai.uploads.parts.create("upload_0123456789abcdef01234567", { data: await toFile(Buffer.from("x"), "x") }));
     assert.equal(noPart.status, 404);
   });

@@ -56,6 +56,7 @@ function stateError(error: unknown, uploadId: string): unknown {
   if (!(error instanceof UploadStateError)) return error;
   if (error.reason === "notFound") return notFound(uploadId);
   if (error.reason === "expired") return invalid(`Upload ${uploadId} expired an hour after it was created; create a new Upload.`, null, "upload_expired");
+  if (error.reason === "emptyPart") return invalid("The part in 'data' is empty; send at least one byte per part.", "data", "empty_part");
   if (error.reason === "tooManyBytes") {
     return invalid(`The parts of Upload ${uploadId} would add up to more than ${error.upload!.bytes} bytes (its size) plus one part; complete it with the parts you need or cancel it.`, "data", "upload_too_large");
   }
@@ -114,6 +115,8 @@ export async function addUploadPart(request: ApiRequest, uploadId: string, deps:
   const nowMs = deps.nowMs();
   const upload = await deps.uploads.get(uploadId);
   if (!upload) throw notFound(uploadId);
+  // Refused before the part is read: a 64 MB part need not travel for nothing.
+  if (upload.status !== "pending" || isUploadExpired(upload, nowMs)) throw stateError(new UploadStateError(upload.status === "pending" ? "expired" : "notPending", upload), uploadId);
   const received = await readMultipartUpload<StoredPart>(request, {
     fileField: "data",
     limitBytes: MAX_PART_BYTES + 64 * 1024,
