@@ -157,6 +157,13 @@ param llmTokensPerMinute int = 60000
 @allowed(['continue', 'expire'])
 param openAiOnExpiry string = 'continue'
 
+@description('DOCBATCH_WEBHOOK_URL: https URL that receives every batch\'s final-status event (signed, Standard Webhooks). Empty: no webhooks.')
+param webhookUrl string = ''
+
+@secure()
+@description('DOCBATCH_WEBHOOK_SECRET: whsec_ + base64 of 24 to 64 random bytes (echo whsec_$(openssl rand -base64 32)); kept in Key Vault. Required with webhookUrl.')
+param webhookSecret string = ''
+
 @description('DOCBATCH_EXTRACTION_MODEL: model or deployment the upload-batch API extracts with. Empty: openAiDeploymentName with openAiMode new or existing, else gpt-4o-mini.')
 param extractionModel string = ''
 
@@ -274,6 +281,7 @@ module keyVault 'app/keyVault.bicep' = {
     tags: tags
     apiKeys: empty(apiKeys) ? derivedApiKey : apiKeys
     encryptionKey: empty(encryptionKey) ? derivedEncryptionKey : encryptionKey
+    webhookSecret: webhookSecret
   }
 }
 
@@ -427,6 +435,13 @@ var llmSettings = {
   DOCBATCH_OPENAI_MAX_LINES: '100000'
   DOCBATCH_OPENAI_ON_EXPIRY: openAiOnExpiry
 }
+// Webhooks only when a receiver is named; its signing secret stays in Key Vault.
+var webhookSettings = empty(webhookUrl)
+  ? {}
+  : {
+      DOCBATCH_WEBHOOK_URL: webhookUrl
+      DOCBATCH_WEBHOOK_SECRET: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.webhookSecretUri})'
+    }
 var documentIntelligenceSettings = documentIntelligenceMode == 'none'
   ? {}
   : {
@@ -455,7 +470,7 @@ module functionApp 'app/functionApp.bicep' = {
     subnetId: vnetEnabled ? network!.outputs.appSubnetId : ''
     durableTaskSchedulerEndpoint: useScheduler ? scheduler!.outputs.endpoint : ''
     requestBodySizeLimit: requestBodySizeLimit
-    appSettings: union(docbatchSettings, documentIntelligenceSettings, llmSettings, extraAppSettings)
+    appSettings: union(docbatchSettings, documentIntelligenceSettings, llmSettings, webhookSettings, extraAppSettings)
   }
   // Key Vault references and identity-based storage resolve only once the roles exist. ARM
   // finishes the assignments before the app is created, but Entra ID takes up to about ten

@@ -13,8 +13,13 @@ param apiKeys string
 @description('Value of DOCBATCH_ENCRYPTION_KEY.')
 param encryptionKey string
 
+@secure()
+@description('Value of DOCBATCH_WEBHOOK_SECRET; empty: no webhook secret is stored.')
+param webhookSecret string = ''
+
 var apiKeysSecretName = 'docbatch-api-keys'
 var encryptionKeySecretName = 'docbatch-encryption-key'
+var webhookSecretName = 'docbatch-webhook-secret'
 
 module vault 'br/public:avm/res/key-vault/vault:0.14.0' = {
   name: 'vault'
@@ -29,7 +34,7 @@ module vault 'br/public:avm/res/key-vault/vault:0.14.0' = {
     enableVaultForDeployment: false
     enableVaultForDiskEncryption: false
     enableVaultForTemplateDeployment: false
-    secrets: [
+    secrets: concat([
       {
         name: apiKeysSecretName
         value: apiKeys
@@ -40,7 +45,13 @@ module vault 'br/public:avm/res/key-vault/vault:0.14.0' = {
         value: encryptionKey
         contentType: 'application/octet-stream; base64, 32 bytes'
       }
-    ]
+    ], empty(webhookSecret) ? [] : [
+      {
+        name: webhookSecretName
+        value: webhookSecret
+        contentType: 'text/plain; whsec_ + base64'
+      }
+    ])
   }
 }
 
@@ -50,3 +61,4 @@ output apiKeysSecretName string = apiKeysSecretName
 // Versionless URIs: the app picks up a rotated secret without a new deployment.
 output apiKeysSecretUri string = '${vault.outputs.uri}secrets/${apiKeysSecretName}'
 output encryptionKeySecretUri string = '${vault.outputs.uri}secrets/${encryptionKeySecretName}'
+output webhookSecretUri string = '${vault.outputs.uri}secrets/${webhookSecretName}'

@@ -85,9 +85,9 @@ export function createAnalyzerRegistry(
 
 let shared: AnalyzerRegistry | undefined;
 
-/** The process-wide registry, built from the app settings on first call. */
-export function getAnalyzerRegistry(): AnalyzerRegistry {
-  shared ??= createAnalyzerRegistry(readSettings());
+/** The process-wide registry, built from the app settings (and the first caller's overrides) on first call. */
+export function getAnalyzerRegistry(overrides: AnalyzerRegistryOverrides = {}): AnalyzerRegistry {
+  shared ??= createAnalyzerRegistry(readSettings(), overrides);
   return shared;
 }
 

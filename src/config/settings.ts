@@ -1,5 +1,6 @@
 import os from "node:os";
 import { z } from "zod";
+import { isLoopbackHost } from "../shared/loopback.js";
 
 /**
  * Every app setting docbatch reads, in one place: the README table, local.settings.json.example
@@ -58,6 +59,8 @@ export const settingCatalogue: readonly SettingDescription[] = [
   { name: "DOCBATCH_OPENAI_MAX_FILE_BYTES", default: "209715200", description: "Largest file the OpenAI Files API accepts (OpenAI's own limit is 200 MB); a larger upload gets 413." },
   { name: "DOCBATCH_OPENAI_MAX_LINES", default: "100000", description: "Most request lines one OpenAI batch input file may hold (Azure's limit); more fail validation with `too_many_tasks`." },
   { name: "DOCBATCH_OPENAI_ON_EXPIRY", default: "continue", description: "What happens to an OpenAI batch still running 24 h after creation: `continue` (Azure's behaviour) or `expire` (OpenAI's: status `expired`, unfinished lines in the error file as `batch_expired`)." },
+  { name: "DOCBATCH_WEBHOOK_URL", description: "Where batches' final-status events are POSTed (every door: OpenAI's `batch.completed|failed|cancelled|expired`, `documentintelligence.batch.*`, `docudevs.job.*`), signed the Standard Webhooks way. https only; a loopback URL only with DOCBATCH_ALLOW_LOOPBACK_HTTP (local runs). Unset: no events. Needs DOCBATCH_WEBHOOK_SECRET." },
+  { name: "DOCBATCH_WEBHOOK_SECRET", description: "Signing secret of the webhook: `whsec_` + base64 of 24 to 64 random bytes (`echo whsec_$(openssl rand -base64 32)`), what the openai SDKs' `webhooks.unwrap` and Standard Webhooks libraries take. A secret: Key Vault in Azure, never logged." },
 ];
 
 const csv = z
@@ -110,6 +113,15 @@ const settingsSchema = z.object({
   DOCBATCH_UPLOAD_MAX_CONCURRENCY: positiveInt(20),
   DOCBATCH_OPENAI_MAX_FILE_BYTES: positiveInt(200 * 1024 * 1024),
   DOCBATCH_OPENAI_MAX_LINES: positiveInt(100_000),
+  DOCBATCH_WEBHOOK_URL: z.string().url().optional(),
+  DOCBATCH_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, "`whsec_` followed by base64")
+    .refine((value) => {
+      const bytes = Buffer.from(value.slice("whsec_".length), "base64").byteLength;
+      return bytes >= 24 && bytes <= 64;
+    }, "`whsec_` + base64 of 24 to 64 bytes")
+    .optional(),
   DOCBATCH_OPENAI_ON_EXPIRY: z.enum(["continue", "expire"]).optional().transform((v) => v ?? "continue"),
 });
 
@@ -124,7 +136,9 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env) {
     throw new Error(`Invalid docbatch settings: ${problems}`);
   }
   const s = parsed.data;
+  const webhook = webhookOf(s.DOCBATCH_WEBHOOK_URL, s.DOCBATCH_WEBHOOK_SECRET, s.DOCBATCH_ALLOW_LOOPBACK_HTTP);
   return {
+    webhook,
     apiKeys: s.DOCBATCH_API_KEYS,
     encryptionKey: s.DOCBATCH_ENCRYPTION_KEY,
     allowedStorageAccounts: s.DOCBATCH_ALLOWED_STORAGE_ACCOUNTS,
@@ -177,6 +191,21 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env) {
         ]
       : [],
   };
+}
+
+/**
+ * The operator's webhook, both settings or neither. https only; loopback only where plain http on
+ * loopback is allowed (local runs): in Azure a loopback URL would reach the app's own host.
+ */
+function webhookOf(url: string | undefined, secret: string | undefined, allowLoopback: boolean): { url: string; secret: string } | undefined {
+  if (!url && !secret) return undefined;
+  if (!url || !secret) throw new Error("Invalid docbatch settings: set DOCBATCH_WEBHOOK_URL and DOCBATCH_WEBHOOK_SECRET together.");
+  const parsed = new URL(url);
+  const loopback = isLoopbackHost(parsed.hostname);
+  if (parsed.username || parsed.password || parsed.hash) throw new Error("Invalid docbatch settings: DOCBATCH_WEBHOOK_URL must not carry credentials or a fragment.");
+  if (loopback && !allowLoopback) throw new Error("Invalid docbatch settings: DOCBATCH_WEBHOOK_URL is a loopback address, allowed only with DOCBATCH_ALLOW_LOOPBACK_HTTP=true (local runs).");
+  if (parsed.protocol !== "https:" && !(parsed.protocol === "http:" && loopback)) throw new Error("Invalid docbatch settings: DOCBATCH_WEBHOOK_URL must use https.");
+  return { url: parsed.href, secret };
 }
 
 function tierModelsOf(value: string | undefined): Record<string, string> {

@@ -1,3 +1,4 @@
+import { announceBatch, recordAnnouncementGivenUp } from "./announceBatch.js";
 import { completeBatch, failUnfinishedItems, finalizeBatch } from "./completeBatch.js";
 import type { EngineDeps } from "./engineDeps.js";
 import { prepareBatch } from "./prepareBatch.js";
@@ -25,6 +26,8 @@ export function createEngineActivities(deps: () => EngineDeps) {
     finalizeBatch: (ref: BatchRef) => finalizeBatch(ref, deps()),
     completeBatch: (input: CompleteBatchInput) => completeBatch(input, deps()),
     failUnfinishedItems: (input: FailUnfinishedInput) => failUnfinishedItems(input, deps()),
+    announceBatch: (ref: BatchRef) => announceBatch(ref, deps()),
+    recordAnnouncementGivenUp: (input: BatchRef & { reason: string }) => recordAnnouncementGivenUp(input, deps()),
   };
 }
 

@@ -65,6 +65,13 @@ export interface BatchKind {
    */
   keepsBatch?(batch: BatchRecord): Promise<boolean>;
 
+  /**
+   * Optional: the event this kind's door announces when a batch reaches a final status (sent
+   * to the operator's webhook, see src/engine/announceBatch.ts): its type in the door's words
+   * (`batch.completed`) and its data (`{ id }`). Undefined: nothing to announce.
+   */
+  finalEvent?(batch: BatchRecord): BatchEventContent | undefined;
+
   /** Time limit of one item's processItem (its signal aborts then); default: the engine's. */
   readonly itemTimeoutMs?: number;
 
@@ -89,4 +96,10 @@ export interface FinalizeResult {
   /** Overrides the batch's final status (e.g. `failed` when every line failed, `expired`). */
   status?: "succeeded" | "failed" | "expired";
   error?: { code: string; message: string; details?: Record<string, unknown> };
+}
+
+/** What a kind says about its batch's final status; the engine adds the event's id and time. */
+export interface BatchEventContent {
+  type: string;
+  data: Record<string, unknown>;
 }

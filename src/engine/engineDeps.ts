@@ -1,3 +1,4 @@
+import type { BatchEventSink } from "./announceBatch.js";
 import type { KindRegistry } from "./kindRegistry.js";
 import type { RecentBatches } from "./recentBatches.js";
 import type { RecentItems } from "./recentItems.js";
@@ -15,6 +16,8 @@ export interface EngineDeps {
   /** Aborted when the host shuts down: work in flight is given back, not failed. */
   shutdown: AbortSignal;
   limits: EngineLimits;
+  /** Where batches' final-status events go (the operator's webhook); undefined: none are sent. */
+  events?: BatchEventSink;
 }
 
 export interface EngineLimits {

@@ -35,5 +35,8 @@ app.timer("purgeExpiredBatches", {
     });
     const files = await services.openAiFiles.purgeExpired(services.now().getTime());
     if (files > 0) context.log(`Purged ${files} expired OpenAI files`);
+    await services.webhookDeliveries.purgeOlderThan(new Date(services.now().getTime() - services.settings.retentionHours * 3_600_000));
+    const uploads = await services.openAiUploads.purgeExpired(services.now().getTime());
+    if (uploads > 0) context.log(`Purged ${uploads} expired OpenAI uploads`);
   },
 });

@@ -5,12 +5,13 @@
  * about its limits, and retrying 408/429/5xx, timeouts and connection failures with backoff
  * (p-retry). Any other answer, 4xx included, is returned as it is for the caller to keep.
  */
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import pRetry, { AbortError } from "p-retry";
 import type { LlmUpstreamSettings } from "../config/settings.js";
 import { isLoopbackHost } from "../shared/loopback.js";
 import { systemClock, type Clock } from "../shared/waitClock.js";
 import { RateBudget } from "./rateBudget.js";
+import type { RateTimeline } from "./rateTimeline.js";
 import { readRateLimitHints } from "./rateLimitHeaders.js";
 import { estimateTokens, readUsage, type TokenUsage } from "./tokenEstimate.js";
 import { upstreamAuth, type AuthHeaders, type TokenCredentialLike } from "./upstreamAuth.js";
@@ -74,6 +75,13 @@ export interface LlmUpstreamOptions {
   /** First backoff delay (default 1 s), doubled each retry up to `maxRetryDelayMs` (default 60 s). */
   minRetryDelayMs?: number;
   maxRetryDelayMs?: number;
+  /**
+   * The rate timeline of an upstream, by key, shared by every app instance (a storage table:
+   * src/storage/tableRateTimeline.ts). Default: each budget keeps a timeline of its own (this process only).
+   */
+  timelines?: (key: string) => RateTimeline;
+  /** Aborted when this instance stops: its unspent share of the timeline is given back. */
+  shutdown?: AbortSignal;
 }
 
 interface SettingsWithUpstreams {
@@ -102,11 +110,11 @@ const shared = new Map<string, LlmUpstream>();
  * One client per distinct configuration in this process: every front door and analyzer that
  * calls the LLM shares its budgets, so the limits hold for the whole app instance.
  */
-export function sharedLlmUpstream(settings: SettingsWithUpstreams): LlmUpstream {
+export function sharedLlmUpstream(settings: SettingsWithUpstreams, options: LlmUpstreamOptions = {}): LlmUpstream {
   const key = JSON.stringify([settings.llmUpstreams, settings.allowLoopbackHttp]);
   let upstream = shared.get(key);
   if (!upstream) {
-    upstream = createLlmUpstream(settings);
+    upstream = createLlmUpstream(settings, options);
     shared.set(key, upstream);
   }
   return upstream;
@@ -128,7 +136,8 @@ class Upstream {
     this.base = endpoint.href.replace(/\/+$/, "");
     this.models = new Set(settings.models);
     this.clock = options.clock ?? systemClock;
-    this.budget = new RateBudget(settings, this.clock);
+    this.budget = new RateBudget(settings, this.clock, { timeline: options.timelines?.(timelineKeyOf(this.base)) });
+    options.shutdown?.addEventListener("abort", () => void this.budget.release().catch(() => undefined), { once: true });
     this.auth = upstreamAuth({ endpoint, apiKey: settings.apiKey, credential: options.credential });
   }
 
@@ -191,6 +200,11 @@ class Upstream {
     const jitter = 1 + Math.random() * 0.25;
     return Math.min(max, min * 2 ** (attemptNumber - 1) * jitter);
   }
+}
+
+/** One timeline per upstream endpoint, whatever models it serves (its limits are the deployment's). */
+export function timelineKeyOf(endpoint: string): string {
+  return `llm-${createHash("sha256").update(endpoint).digest("hex").slice(0, 32)}`;
 }
 
 function checkedEndpoint(value: string, allowLoopbackHttp: boolean): URL {

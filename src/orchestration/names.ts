@@ -13,6 +13,8 @@ export const ActivityNames: { readonly [K in keyof EngineActivities]: string } =
   finalizeBatch: "finalizeBatch",
   completeBatch: "completeBatch",
   failUnfinishedItems: "failUnfinishedItems",
+  announceBatch: "announceBatch",
+  recordAnnouncementGivenUp: "recordAnnouncementGivenUp",
 };
 
 /**

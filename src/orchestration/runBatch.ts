@@ -19,6 +19,8 @@ const ENGINE_ACTIVITIES: ActivityPlan<EngineActivities> = {
   finalizeBatch: { name: ActivityNames.finalizeBatch, retry: "finalize" },
   completeBatch: { name: ActivityNames.completeBatch, retry: "storage" },
   failUnfinishedItems: { name: ActivityNames.failUnfinishedItems, retry: "storage" },
+  announceBatch: { name: ActivityNames.announceBatch, retry: "webhook" },
+  recordAnnouncementGivenUp: { name: ActivityNames.recordAnnouncementGivenUp, retry: "storage" },
 };
 
 /** A range of a batch's items and how to run it. */
@@ -81,6 +83,12 @@ export const runBatchOrchestrator: OrchestrationHandler = function* (context: Or
   }
   const finalized = "finalize" in prepared && prepared.finalize ? yield* activities.finalizeBatch(ref) : undefined;
   yield* activities.completeBatch({ ...ref, ...(finalized ? { finalized } : {}) });
+  // The batch is final (callers see it) before its event goes out; a receiver that stays down only delays this orchestration's end.
+  try {
+    yield* activities.announceBatch(ref);
+  } catch (error) {
+    yield* activities.recordAnnouncementGivenUp({ ...ref, reason: messageOf(error) });
+  }
   return prepared.outcome;
 };
 

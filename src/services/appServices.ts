@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { DefaultAzureCredential } from "@azure/identity";
 import { getAnalyzerRegistry, type AnalyzerRegistry } from "../analyzers/registry.js";
 import { REQUEST_PATH_ACCESS_WAIT } from "../shared/accessPending.js";
@@ -19,6 +20,10 @@ import { TableStatusStore } from "../storage/tableStatusStore.js";
 import { UploadBatchStore } from "../storage/uploadBatchStore.js";
 import { OpenAiBatchWork } from "../storage/openAiBatchWork.js";
 import { OpenAiFileStore } from "../storage/openAiFileStore.js";
+import { OpenAiUploadStore } from "../storage/openAiUploadStore.js";
+import { tableRateTimelines } from "../storage/tableRateTimeline.js";
+import { WebhookDeliveries } from "../storage/webhookDeliveries.js";
+import { webhookSink } from "../webhooks/webhookSink.js";
 import { sharedLlmUpstream, type LlmUpstream } from "../llm/upstream.js";
 
 /**
@@ -44,8 +49,12 @@ export interface AppServices {
   uploads: UploadBatchStore;
   /** The OpenAI Files API's files (batch inputs and outputs) in docbatch's own blob storage. */
   openAiFiles: OpenAiFileStore;
+  /** The OpenAI Uploads API's uploads in progress (their parts staged on the blob of the File they become). */
+  openAiUploads: OpenAiUploadStore;
   /** What running OpenAI batches keep until finalize assembles their files. */
   openAiWork: OpenAiBatchWork;
+  /** Webhook deliveries: one row per event sent (or given up). */
+  webhookDeliveries: WebhookDeliveries;
   /** The LLM upstream client shared app-wide (one RPM/TPM budget). */
   llm(): LlmUpstream;
   now(): Date;
@@ -89,6 +98,10 @@ export function createAppServices(env: NodeJS.ProcessEnv = process.env): AppServ
   // short wait; activities and timers wait out role propagation (the default, ~10 minutes).
   const store = new TableStatusStore(createAppStorage(env, { requestPath: true }), { tablePrefix: settings.tablePrefix, now, accessWait: REQUEST_PATH_ACCESS_WAIT });
   const workStore = new TableStatusStore(storage, { tablePrefix: settings.tablePrefix, now });
+  const openAiFiles = new OpenAiFileStore(storage, { prefix: settings.tablePrefix });
+  // Rate limits hold for the whole app: every instance spends one timeline per upstream, kept in a table.
+  const timelines = tableRateTimelines(storage, { prefix: settings.tablePrefix });
+  const webhookDeliveries = new WebhookDeliveries(storage, { prefix: settings.tablePrefix, now });
   let built: AppServices | undefined;
   const kinds = createKindRegistry(() => built!);
   const engine: EngineDeps = {
@@ -99,6 +112,7 @@ export function createAppServices(env: NodeJS.ProcessEnv = process.env): AppServ
     now,
     shutdown: hostShutdown.signal,
     limits: { ...DEFAULT_ENGINE_LIMITS, itemsPerLeaf: settings.documentsPerSubOrchestration },
+    ...(settings.webhook ? { events: webhookSink({ ...settings.webhook, deliveries: webhookDeliveries, now }) } : {}),
   };
   built = {
     settings,
@@ -108,13 +122,17 @@ export function createAppServices(env: NodeJS.ProcessEnv = process.env): AppServ
     pollItems: new SettledItemBlocks(store),
     urlPolicy: storageUrlPolicy(settings, storage.accountName, storage.blobEndpoint),
     secrets: settings.encryptionKey ? createSecretBox(settings.encryptionKey) : undefined,
-    analyzers: getAnalyzerRegistry(),
+    analyzers: getAnalyzerRegistry(
+      settings.documentIntelligence ? { documentIntelligence: { timeline: timelines(`documentintelligence-${createHash("sha256").update(settings.documentIntelligence.endpoint).digest("hex").slice(0, 32)}`) } } : {},
+    ),
     kinds,
     engine,
     uploads: new UploadBatchStore(storage, { prefix: settings.tablePrefix }),
-    openAiFiles: new OpenAiFileStore(storage, { prefix: settings.tablePrefix }),
+    openAiFiles,
+    openAiUploads: new OpenAiUploadStore(storage, openAiFiles, { prefix: settings.tablePrefix }),
+    webhookDeliveries,
     openAiWork: new OpenAiBatchWork(storage, { prefix: settings.tablePrefix }),
-    llm: () => sharedLlmUpstream(settings),
+    llm: () => sharedLlmUpstream(settings, { timelines, shutdown: hostShutdown.signal }),
     now,
     batches: (runner) => new Batches({ store, runner, now, recentBatches: engine.recentBatches }),
   };

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Readable } from "node:stream";
-import type { ContainerClient } from "@azure/storage-blob";
+import type { BlockBlobClient, ContainerClient } from "@azure/storage-blob";
 import type { AppStorage } from "./appStorage.js";
 import { ownContainer } from "./ownContainer.js";
 import { countedStream } from "./countedStream.js";
@@ -64,6 +64,24 @@ export class OpenAiFileStore {
       blobHTTPHeaders: { blobContentType: "application/octet-stream" },
     });
     return { id, bytes: counted.bytes() };
+  }
+
+  /** An id for a file to be written (an upload allocates its File's id when it starts). */
+  newId(nowMs: number): string {
+    return newFileId(nowMs);
+  }
+
+  /** The blob behind a file id, for writing it block by block (the Uploads API stages parts on it). */
+  async blockBlob(id: string): Promise<BlockBlobClient> {
+    if (!FILE_ID_PATTERN.test(id)) throw new Error(`'${id}' is not a file id`);
+    await this.ensureContainer();
+    return this.container.getBlockBlobClient(id);
+  }
+
+  /** The bytes of a committed blob, described as a file or not yet. */
+  async openBlob(id: string): Promise<NodeJS.ReadableStream> {
+    const download = await (await this.blockBlob(id)).download();
+    return download.readableStreamBody!;
   }
 
   async describe(file: StoredFile): Promise<void> {

@@ -92,6 +92,17 @@ describe("multipart uploads", () => {
     assert.equal(discarded.length, 1);
   });
 
+  it("takes a file of exactly its limit; one byte more is refused", async () => {
+    const at = new FormData();
+    at.append("file", new Blob(["z".repeat(1000)]), "exact.bin");
+    const upload = await readMultipartUpload(await formRequest(at), { fileField: "file", limitBytes: 1_000_000, fileLimitBytes: 1000, onFile: keepText });
+    assert.equal(upload.file?.sizeBytes, 1000);
+    const over = new FormData();
+    over.append("file", new Blob(["z".repeat(1001)]), "over.bin");
+    const problem = await problemOf(readMultipartUpload(await formRequest(over), { fileField: "file", limitBytes: 1_000_000, fileLimitBytes: 1000, onFile: keepText }));
+    assert.equal(problem.status, 413);
+  });
+
   it("refuses a body over the request limit with 413", async () => {
     const form = new FormData();
     form.append("file", new Blob(["z".repeat(10_000)]), "z.txt");

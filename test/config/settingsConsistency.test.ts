@@ -36,7 +36,7 @@ const optionalInAzure: Record<string, string> = {
 const onlyInAzure = (name: string) => name.startsWith("AzureWebJobsStorage__");
 
 /** Secrets: the Bicep must set them as Key Vault references, never as values. */
-const secretSettings = ["DOCBATCH_API_KEYS", "DOCBATCH_ENCRYPTION_KEY"];
+const secretSettings = ["DOCBATCH_API_KEYS", "DOCBATCH_ENCRYPTION_KEY", "DOCBATCH_WEBHOOK_SECRET"];
 
 const requiredRoles: Record<string, string> = {
   "Storage Blob Data Owner": "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",

@@ -7,6 +7,7 @@
 import pRetry, { AbortError } from "p-retry";
 import { AnalyzerError, type AnalyzeOptions, type AnalyzerFailureCode, type ServiceErrorDetail } from "../analyzer.js";
 import { ANALYZE_API_VERSION, type AnalyzeResult } from "../analyzeResult.js";
+import type { RateTimeline } from "../../llm/rateTimeline.js";
 import { RateLimiter, systemClock, type Clock } from "./rateLimiter.js";
 
 export const COGNITIVE_SERVICES_SCOPE = "https://cognitiveservices.azure.com/.default";
@@ -33,6 +34,8 @@ export interface DocumentIntelligenceClientOptions {
   minRetryDelayMs?: number;
   /** Time and waits (request spacing, Retry-After, polling); the system clock by default. */
   clock?: Clock;
+  /** The request rate's timeline shared by every app instance (src/storage/tableRateTimeline.ts); default this process's own. */
+  timeline?: RateTimeline;
 }
 
 /** Status of a started analysis, as the service reports it. */
@@ -62,7 +65,7 @@ export class DocumentIntelligenceClient {
   constructor(private readonly options: DocumentIntelligenceClientOptions) {
     this.endpoint = options.endpoint.replace(/\/+$/, "");
     this.clock = options.clock ?? systemClock;
-    this.limiter = new RateLimiter(options.requestsPerSecond, this.clock);
+    this.limiter = new RateLimiter(options.requestsPerSecond, this.clock, options.timeline);
     if (options.credential) this.credential = Promise.resolve(options.credential);
   }
 

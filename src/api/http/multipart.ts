@@ -49,8 +49,9 @@ export async function readMultipartUpload<T>(request: ApiRequest, options: Multi
   const fileLimitBytes = options.fileLimitBytes ?? options.limitBytes;
   let parser: busboy.Busboy;
   try {
-    // Clients send UTF-8 file names unencoded (busboy would read them as latin1).
-    parser = busboy({ headers: { "content-type": contentType }, defParamCharset: "utf8", limits: { fileSize: fileLimitBytes, fieldSize: MAX_FIELD_BYTES } });
+    // Clients send UTF-8 file names unencoded (busboy would read them as latin1). busboy reports
+    // its limit when a file reaches it: one byte more, so that a file of exactly the limit passes.
+    parser = busboy({ headers: { "content-type": contentType }, defParamCharset: "utf8", limits: { fileSize: fileLimitBytes + 1, fieldSize: MAX_FIELD_BYTES } });
   } catch {
     throw new HttpProblem(400, "InvalidBody", "The multipart/form-data Content-Type has no usable boundary.");
   }

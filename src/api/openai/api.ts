@@ -5,6 +5,7 @@ import type { ApiRequest, ApiResponse } from "../http/types.js";
 import type { BatchRunner } from "../../engine/batches.js";
 import { cancelBatch, createBatch, listBatches, retrieveBatch, type BatchesDeps } from "./batches.js";
 import { OpenAiError, openAiErrors } from "./errors.js";
+import { addUploadPart, cancelUpload, completeUpload, createUpload, type UploadsDeps } from "./uploads.js";
 import { deleteFile, fileContent, listFiles, retrieveFile, uploadFile, type FilesDeps } from "./files.js";
 
 export interface OpenAiApiDeps {
@@ -45,6 +46,20 @@ export function handleOpenAi(request: ApiRequest, path: string, deps: OpenAiApiD
       if (segments.length === 3 && sub === "content") {
         if (method === "GET") return fileContent(id, files);
         throw methodNotAllowed(method, "GET");
+      }
+    }
+    if (segments[0] === "uploads") {
+      const uploads: UploadsDeps = { uploads: services.openAiUploads, maxFileBytes: services.settings.openAiBatches.maxFileBytes, nowMs: () => services.now().getTime() };
+      const [, id, sub] = segments;
+      if (segments.length === 1) {
+        if (method === "POST") return createUpload(request, uploads);
+        throw methodNotAllowed(method, "POST");
+      }
+      if (segments.length === 3 && (sub === "parts" || sub === "complete" || sub === "cancel")) {
+        if (method !== "POST") throw methodNotAllowed(method, "POST");
+        if (sub === "parts") return addUploadPart(request, id, uploads);
+        if (sub === "complete") return completeUpload(request, id, uploads);
+        return cancelUpload(id, uploads);
       }
     }
     // Azure's deployment form moves only batch creation under the deployment.

@@ -8,13 +8,12 @@ import { readValidatedInput } from "../../kinds/openai/kind.js";
 import { OPENAI_BATCH_KIND, upstreamPathOf, type OpenAiBatchInput, type OpenAiBatchOutputFolder, type OpenAiBatchSpec } from "../../kinds/openai/spec.js";
 import type { AppServices } from "../../services/appServices.js";
 import { blobUrl, parseBlobUrl, StorageUrlError, type BlobLocation } from "../../storage/containerUrl.js";
-import { readTextBody } from "../http/requestBody.js";
 import type { ApiRequest, ApiResponse } from "../http/types.js";
 import { batchObject, openAiStatusOf } from "./batchView.js";
 import { OpenAiError } from "./errors.js";
+import { readJsonObject } from "./jsonBody.js";
 import { visibleFile, type FilesDeps } from "./files.js";
 
-const JSON_BODY_LIMIT_BYTES = 1024 * 1024;
 const COMPLETION_WINDOW_SECONDS = 24 * 3600;
 const MIN_OUTPUT_EXPIRY_SECONDS = 3600;
 const MAX_OUTPUT_EXPIRY_SECONDS = 30 * 24 * 3600;
@@ -45,18 +44,6 @@ function invalid(message: string, param: string, code: string = "invalid_value")
 
 function notFound(id: string): OpenAiError {
   return new OpenAiError(404, `No such Batch object: ${id.slice(0, 80)}`, { param: "batch_id", code: "batch_not_found" });
-}
-
-async function readJsonObject(request: ApiRequest): Promise<Record<string, unknown>> {
-  const text = await readTextBody(request, { limitBytes: JSON_BODY_LIMIT_BYTES });
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw new OpenAiError(400, "We could not parse the JSON body of your request. Send a JSON object.", { code: "invalid_json" });
-  }
-  if (!body || typeof body !== "object" || Array.isArray(body)) throw new OpenAiError(400, "The request body must be a JSON object.", { code: "invalid_json" });
-  return body as Record<string, unknown>;
 }
 
 /** `POST /batches` (also Azure's `/deployments/{deployment}/batches`). */

@@ -5,7 +5,7 @@ import type { ApiRequest, ApiResponse } from "../http/types.js";
 import { OpenAiError } from "./errors.js";
 
 export const FILE_PURPOSES = new Set(["batch", "batch_output", "fine-tune", "assistants", "vision", "user_data", "evals"]);
-const UPLOAD_PURPOSES = new Set(["batch", "fine-tune", "assistants", "vision", "user_data", "evals"]);
+export const UPLOAD_PURPOSES = new Set(["batch", "fine-tune", "assistants", "vision", "user_data", "evals"]);
 const MIN_EXPIRY_SECONDS = 3600;
 const MAX_EXPIRY_SECONDS = 30 * 24 * 3600;
 const DEFAULT_LIST_LIMIT = 10_000;

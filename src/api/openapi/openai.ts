@@ -9,9 +9,11 @@ const common = {
   "503": error("Storage not answering; retry after Retry-After"),
 };
 const ofFile = { "404": error("No such file"), ...common };
+const ofUpload = { "404": error("No such upload"), ...common };
 const ofBatch = { "404": error("No such batch"), ...common };
 const BATCH_ID_PATTERN = "^batch_[0-9a-f]{32}$";
 const batchId = { name: "batch_id", in: "path", required: true, schema: { type: "string" } };
+const uploadId = { name: "upload_id", in: "path", required: true, schema: { type: "string" } };
 const fileId = { name: "file_id", in: "path", required: true, schema: { type: "string" } };
 const apiVersion = { name: "api-version", in: "query", required: false, schema: { type: "string" }, description: "Azure OpenAI's; accepted, not needed" };
 const security = [{ bearer: [] }, { apiKey: [] }];
@@ -108,6 +110,38 @@ export const openAiOpenApi: OpenApiPart = {
         responses: { "200": { description: "Raw content", content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } } }, ...ofFile },
       },
     },
+    "/uploads": {
+      post: {
+        tags, security, summary: "Start an upload in parts (for files larger than one request may carry); it expires after an hour", parameters: [apiVersion],
+        requestBody: { required: true, ...json(ref("OpenAiUploadRequest")) },
+        responses: { "200": { description: "The upload, pending", ...json(ref("OpenAiUpload")) }, "400": error("A missing or bad parameter (param names it), or bytes over the file limit"), "413": error("Body over 1 MB"), ...common },
+      },
+    },
+    "/uploads/{upload_id}/parts": {
+      post: {
+        tags, security, summary: "Add a part (at most 64 MB), streamed into storage", parameters: [uploadId, apiVersion],
+        requestBody: { required: true, content: { "multipart/form-data": { schema: { type: "object", required: ["data"], properties: { data: { type: "string", format: "binary" } } } } } },
+        responses: {
+          "200": { description: "The part", ...json({ type: "object", required: ["id", "object", "created_at", "upload_id"], properties: { id: { type: "string" }, object: { const: "upload.part" }, created_at: { type: "integer" }, upload_id: { type: "string" } } }) },
+          "400": error("No data part; the upload is not pending, expired, or its parts would exceed its size by more than a part"),
+          "413": error("Part over 64 MB"),
+          ...ofUpload,
+        },
+      },
+    },
+    "/uploads/{upload_id}/complete": {
+      post: {
+        tags, security, summary: "Join the parts in part_ids order into a File (md5 checked when given)", parameters: [uploadId, apiVersion],
+        requestBody: { required: true, ...json({ type: "object", required: ["part_ids"], properties: { part_ids: { type: "array", items: { type: "string" } }, md5: { type: "string" } } }) },
+        responses: { "200": { description: "The upload, completed, with its file", ...json(ref("OpenAiUpload")) }, "400": error("Unknown or repeated part ids, wrong total bytes, wrong md5, or not pending"), "413": error("Body over 1 MB"), ...ofUpload },
+      },
+    },
+    "/uploads/{upload_id}/cancel": {
+      post: {
+        tags, security, summary: "Cancel an upload; its parts are removed", parameters: [uploadId, apiVersion],
+        responses: { "200": { description: "The upload, cancelled", ...json(ref("OpenAiUpload")) }, "400": error("Already completed or expired"), ...ofUpload },
+      },
+    },
     "/batches": {
       post: createBatch("Create a batch from an uploaded JSONL file (or Azure's input_blob + output_folder)", [apiVersion]),
       get: {
@@ -154,6 +188,22 @@ export const openAiOpenApi: OpenApiPart = {
         id: { type: "string" }, object: { const: "file" }, bytes: { type: "integer", minimum: 0 },
         created_at: { type: "integer" }, filename: { type: "string" }, purpose: { type: "string" },
         status: { enum: ["uploaded", "processed", "error"] }, status_details: { type: ["string", "null"] }, expires_at: { type: ["integer", "null"] },
+      },
+    },
+    OpenAiUploadRequest: {
+      type: "object", required: ["bytes", "filename", "mime_type", "purpose"],
+      properties: {
+        bytes: { type: "integer", minimum: 1 }, filename: { type: "string" }, mime_type: { type: "string" },
+        purpose: { enum: ["batch", "fine-tune", "assistants", "vision", "user_data", "evals"] },
+        expires_after: { type: "object", required: ["anchor", "seconds"], properties: { anchor: { const: "created_at" }, seconds: { type: "integer", minimum: 3600, maximum: 2_592_000 } } },
+      },
+    },
+    OpenAiUpload: {
+      type: "object", required: ["id", "object", "bytes", "created_at", "filename", "purpose", "status", "expires_at"],
+      properties: {
+        id: { type: "string" }, object: { const: "upload" }, bytes: { type: "integer" }, created_at: { type: "integer" }, filename: { type: "string" }, purpose: { type: "string" },
+        status: { enum: ["pending", "completed", "cancelled", "expired"] }, expires_at: { type: "integer" },
+        file: { oneOf: [{ type: "null" }, ref("OpenAiFile")] },
       },
     },
     OpenAiBatchRequest: {

@@ -13,6 +13,7 @@ import { listContainerDocuments, readFileList, SourceError, toSourceError } from
 import { openBatchContainers, type ContainerServices } from "./containers.js";
 import { contentTooLarge, diItemError, documentError, invalidRequest, resultWriteError } from "./documentErrors.js";
 import { DOCUMENT_INTELLIGENCE_KIND, relativeSourcePath, specOf, type DocumentIntelligenceSpec } from "./spec.js";
+import { documentIntelligenceBatchEvent } from "./finalEvent.js";
 
 export interface DocumentIntelligenceKindServices extends ContainerServices {
   settings: Pick<DocbatchSettings, "maxDocumentsPerBatch" | "maxDocumentBytes" | "analyzeTimeoutMs">;
@@ -38,6 +39,7 @@ const GROUPED_FROM_DOCUMENTS = 100;
 export function createDocumentIntelligenceKind(services: () => DocumentIntelligenceKindServices): BatchKind {
   return {
     name: DOCUMENT_INTELLIGENCE_KIND,
+    finalEvent: documentIntelligenceBatchEvent,
     itemsPerActivity: (documents) => (documents >= GROUPED_FROM_DOCUMENTS ? DOCUMENTS_PER_ACTIVITY : 1),
     // Backstop only: the analyzer's own limit (DOCBATCH_ANALYZE_TIMEOUT_SECONDS) fails first, with DI's message.
     get itemTimeoutMs() {

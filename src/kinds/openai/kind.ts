@@ -14,6 +14,7 @@ import { batchInputReader, outputBlobs, type BlobAccessServices } from "./batchI
 import { validatedTasks, type InputProblem, type InputReport } from "./inputValidation.js";
 import { resultLine, type LineResponse } from "./resultLines.js";
 import { OPENAI_BATCH_KIND, openAiSpecOf, upstreamPathOf, type OpenAiBatchSpec, type ValidatedInput } from "./spec.js";
+import { openAiBatchEvent } from "./finalEvent.js";
 
 export interface OpenAiBatchKindServices extends BlobAccessServices {
   settings: Pick<DocbatchSettings, "openAiBatches">;
@@ -52,6 +53,7 @@ export function createOpenAiBatchKind(services: () => OpenAiBatchKindServices): 
     finalize: (batch) => assembleResultFiles(batch, services()),
     purge: (batch) => services().openAiWork.purge(batch.batchId),
     keepsBatch: (batch) => stillListable(batch, services()),
+    finalEvent: openAiBatchEvent,
   };
 }
 

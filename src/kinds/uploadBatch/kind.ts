@@ -10,6 +10,7 @@ import type { BatchRecord, ItemRecord, ItemSeed } from "../../engine/model.js";
 import { UpstreamUnavailableError, type LlmUpstream } from "../../llm/upstream.js";
 import type { UploadBatchStore } from "../../storage/uploadBatchStore.js";
 import { UPLOAD_BATCH_KIND, uploadSpecOf, type UploadBatchCommand } from "./spec.js";
+import { uploadBatchEvent } from "./finalEvent.js";
 
 export interface UploadBatchKindServices {
   settings: Pick<DocbatchSettings, "extraction" | "uploadBatches" | "analyzeTimeoutMs">;
@@ -29,6 +30,7 @@ const LIST_PAGE = 500;
 export function createUploadBatchKind(services: () => UploadBatchKindServices): BatchKind {
   return {
     name: UPLOAD_BATCH_KIND,
+    finalEvent: uploadBatchEvent,
     recordsRunning: true,
     get itemTimeoutMs() {
       // Reading plus an LLM call that may wait for the rate budget and one repair.
