@@ -43,6 +43,17 @@ export interface DocumentParagraph {
   spans: DocumentSpan[];
 }
 
+/** Document Intelligence's `warnings[]` entry: the analysis succeeded, but something in it is doubtful. */
+export interface AnalyzeWarning {
+  code: string;
+  message: string;
+  /** JSON pointer into the result, e.g. "/pages/0". */
+  target?: string;
+}
+
+/** The `warnings[].code` of a page the offline reader's OCR could not read (scanned noise, an unreadable photo). */
+export const UNREADABLE_PAGE_WARNING = "PageNotReadable";
+
 export interface AnalyzeResult {
   apiVersion: string;
   modelId: string;
@@ -55,7 +66,7 @@ export interface AnalyzeResult {
   styles?: unknown[];
   languages?: unknown[];
   documents?: unknown[];
-  warnings?: { code: string; message: string; target?: string }[];
+  warnings?: AnalyzeWarning[];
   [extra: string]: unknown;
 }
 

@@ -36,6 +36,8 @@ export interface ExtractedPage {
   /** Clockwise rotation of the text, degrees in (-180, 180]. */
   angle?: number;
   paragraphs: ExtractedParagraph[];
+  /** Why OCR could not read the page (it still has whatever text was recognized). */
+  unreadable?: string;
 }
 
 export interface ExtractedDocument {

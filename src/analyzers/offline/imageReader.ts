@@ -1,6 +1,7 @@
 /**
  * Image reader: PNG, JPEG, TIFF (every page), WebP through sharp, BMP through our decoder;
- * each page is OCR'd. Positions are in the image's pixels (after EXIF orientation).
+ * each page is OCR'd upright whichever way it was turned. Positions are in the image's pixels
+ * (after EXIF orientation), as given.
  */
 import sharp, { type OutputInfo, type Sharp } from "sharp";
 import { AnalyzerError } from "../analyzer.js";
@@ -9,6 +10,7 @@ import type { ExtractedDocument, ExtractedPage } from "./extractedDocument.js";
 import { ocrPageToParagraphs } from "./ocrLayout.js";
 import type { OcrPool } from "./ocrPool.js";
 import { selectPages } from "./pageSelection.js";
+import { readUpright } from "./uprightOcr.js";
 
 export interface ImageReadOptions {
   pages?: string;
@@ -66,6 +68,14 @@ async function ocrImage(image: Sharp, pageNumber: number, density: number | unde
   if (scale !== 1) encoder = encoder.resize(width * scale, height * scale, { kernel: "lanczos3" });
   // Tell tesseract the real resolution (it tunes its heuristics by it); unknown counts as 300.
   const png = await encoder.withMetadata({ density: (density ?? 300) * scale }).png({ compressionLevel: 1 }).toBuffer();
-  const ocr = await options.ocr.recognize(png, options.signal);
-  return { pageNumber, width, height, unit: "pixel", angle: 0, paragraphs: ocrPageToParagraphs(ocr, 1 / scale) };
+  const reading = await readUpright(png, options.ocr, options.signal);
+  return {
+    pageNumber,
+    width,
+    height,
+    unit: "pixel",
+    angle: reading.angle,
+    paragraphs: ocrPageToParagraphs(reading, 1 / scale),
+    ...(reading.unreadable ? { unreadable: reading.unreadable } : {}),
+  };
 }

@@ -8,6 +8,7 @@ import type { ExtractedDocument, ExtractedPage } from "./extractedDocument.js";
 import { ocrPageToParagraphs } from "./ocrLayout.js";
 import type { OcrPool } from "./ocrPool.js";
 import { selectPages } from "./pageSelection.js";
+import { readUpright } from "./uprightOcr.js";
 import type { PdfPageContent } from "./pdfPageReader.js";
 import type { PdfWorkerPool } from "./pdfWorkerPool.js";
 
@@ -55,8 +56,13 @@ export async function readPdf(bytes: Uint8Array, options: PdfReadOptions): Promi
         continue;
       }
       options.signal?.throwIfAborted();
-      const ocr = await options.ocr.recognize(Buffer.from(content.png.buffer, content.png.byteOffset, content.png.byteLength), options.signal);
-      pages.push({ ...content.frame, angle: 0, paragraphs: ocrPageToParagraphs(ocr, 1 / content.dpi) });
+      const reading = await readUpright(Buffer.from(content.png.buffer, content.png.byteOffset, content.png.byteLength), options.ocr, options.signal);
+      pages.push({
+        ...content.frame,
+        angle: reading.angle,
+        paragraphs: ocrPageToParagraphs(reading, 1 / content.dpi),
+        ...(reading.unreadable ? { unreadable: reading.unreadable } : {}),
+      });
     }
     return { pages };
   } finally {

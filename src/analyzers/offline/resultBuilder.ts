@@ -16,6 +16,7 @@ import {
   type DocumentSpan,
   type DocumentWord,
   type StringIndexType,
+  UNREADABLE_PAGE_WARNING,
 } from "../analyzeResult.js";
 import { boundingPolygon, roundPolygon, type ExtractedDocument, type ExtractedParagraph } from "./extractedDocument.js";
 import { StringIndexConverter } from "./stringIndex.js";
@@ -91,6 +92,12 @@ export function buildAnalyzeResult(document: ExtractedDocument, options: BuildOp
   }
   for (const paragraph of paragraphs) paragraph.spans = paragraph.spans.map(convert);
 
+  const warnings = document.pages.flatMap((page, index) =>
+    page.unreadable
+      ? [{ code: UNREADABLE_PAGE_WARNING, message: `Page ${page.pageNumber} could not be read reliably: ${page.unreadable}. Its text may be missing or wrong.`, target: `/pages/${index}` }]
+      : [],
+  );
+
   return {
     apiVersion: ANALYZE_API_VERSION,
     modelId: options.modelId,
@@ -99,6 +106,7 @@ export function buildAnalyzeResult(document: ExtractedDocument, options: BuildOp
     contentFormat: options.outputContentFormat,
     pages,
     paragraphs,
+    ...(warnings.length ? { warnings } : {}),
   };
 }
 
