@@ -2,10 +2,13 @@
 import type { BatchView, FailedItem } from "./batchView.js";
 import { ExitCode } from "./exitCodes.js";
 import { formatDuration, type OutputMode } from "./progress.js";
+import type { WarnedItem } from "./resultWarnings.js";
 
 export interface Summary {
   batch: BatchView;
   failed: FailedItem[];
+  /** Succeeded documents whose results carry warnings (an unreadable page, ...). */
+  warned?: WarnedItem[];
   /** Results written to disk, when the command downloads them. */
   downloaded?: { count: number; folder: string };
   elapsedMs?: number;
@@ -31,6 +34,10 @@ export function printSummary(summary: Summary, mode: OutputMode, out: NodeJS.Wri
   if (failed.length > 0) {
     lines.push(`Failed (${failed.length}):`);
     for (const item of failed) lines.push(`  ${item.name}: ${item.error}`);
+  }
+  if (summary.warned?.length) {
+    lines.push(`Succeeded with warnings (${summary.warned.length}):`);
+    for (const item of summary.warned) for (const warning of item.warnings) lines.push(`  ${item.name}: ${warning}`);
   }
   if (summary.downloaded) lines.push(`Wrote ${summary.downloaded.count} results into ${summary.downloaded.folder}`);
   out.write(`${lines.join("\n")}\n`);

@@ -4,7 +4,7 @@ import { PDFDocument } from "pdf-lib";
 import sharp from "sharp";
 import { UNREADABLE_PAGE_WARNING } from "../../src/analyzers/analyzeResult.js";
 import { createOfflineAnalyzer } from "../../src/analyzers/offline/offlineAnalyzer.js";
-import { renderTextPng, SAMPLE_LINES, wordAccuracy, wordsOf, type KnownWord } from "../support/documents.js";
+import { makeNoiseScan, renderTextPng, SAMPLE_LINES, wordAccuracy, wordsOf, type KnownWord } from "../support/documents.js";
 import { boxWithin, options, polygonBox, resultWords, sameOccurrence } from "./helpers.js";
 
 const analyzer = createOfflineAnalyzer({ ocrWorkers: 2, timeoutMs: 120_000 });
@@ -21,22 +21,6 @@ function turnBox(box: Box, turn: 0 | 90 | 180 | 270, width: number, height: numb
   const xs = corners.map((c) => c[0]);
   const ys = corners.map((c) => c[1]);
   return { left: Math.min(...xs), right: Math.max(...xs), top: Math.min(...ys), bottom: Math.max(...ys) };
-}
-
-/** A deterministic scatter of glyph-sized blots and strokes: ink in text-like density, but no text. */
-async function noiseScan(): Promise<Buffer> {
-  const width = 1800;
-  const height = 1200;
-  let seed = 12345;
-  const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
-  const shapes: string[] = [];
-  for (let i = 0; i < 900; i++) {
-    const x = random() * width;
-    const y = random() * height;
-    shapes.push(`<path d="M${x} ${y} q${random() * 40 - 20} ${random() * 40 - 20} ${random() * 30 - 15} ${random() * 40 - 20}" stroke="black" stroke-width="${2 + random() * 5}" fill="none"/>`);
-  }
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="white"/>${shapes.join("")}</svg>`;
-  return sharp(Buffer.from(svg)).png().toBuffer();
 }
 
 describe("offline reader: page orientation", () => {
@@ -106,7 +90,7 @@ describe("offline reader: page orientation", () => {
 
   it("a page of noise still succeeds, with a warning naming the page", async () => {
     const text = renderTextPng(LINES.slice(0, 2), { dpi: 300 });
-    const tiff = await sharp([text.png, await sharp(await noiseScan()).resize(text.width, text.height).png().toBuffer()], { join: { animated: true } })
+    const tiff = await sharp([text.png, await makeNoiseScan({ width: text.width, height: text.height })], { join: { animated: true } })
       .tiff({ compression: "lzw" })
       .toBuffer();
     const result = await analyzer.analyze({ modelId: "prebuilt-read", bytes: tiff, name: "noise.tif", options: options() });
