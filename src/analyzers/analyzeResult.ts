@@ -43,6 +43,27 @@ export interface DocumentParagraph {
   spans: DocumentSpan[];
 }
 
+export interface DocumentTableCell {
+  kind?: "columnHeader" | "rowHeader";
+  rowIndex: number;
+  columnIndex: number;
+  rowSpan?: number;
+  columnSpan?: number;
+  content: string;
+  boundingRegions?: BoundingRegion[];
+  spans: DocumentSpan[];
+  /** JSON pointers to the paragraphs holding the cell's text ("/paragraphs/3"). */
+  elements?: string[];
+}
+
+export interface DocumentTable {
+  rowCount: number;
+  columnCount: number;
+  cells: DocumentTableCell[];
+  boundingRegions?: BoundingRegion[];
+  spans: DocumentSpan[];
+}
+
 /** Document Intelligence's `warnings[]` entry: the analysis succeeded, but something in it is doubtful. */
 export interface AnalyzeWarning {
   code: string;
@@ -62,7 +83,7 @@ export interface AnalyzeResult {
   contentFormat?: ContentFormat;
   pages: DocumentPage[];
   paragraphs?: DocumentParagraph[];
-  tables?: unknown[];
+  tables?: DocumentTable[];
   styles?: unknown[];
   languages?: unknown[];
   documents?: unknown[];

@@ -23,7 +23,7 @@ import { DEFAULT_MAX_TEXT_CHARACTERS, refuseTextBeyond } from "./textLimit.js";
 
 export const OFFLINE_MODELS: readonly ModelDescription[] = [
   { modelId: "prebuilt-read", description: "Extract text: words, lines and paragraphs with positions (runs offline in docbatch).", runsOn: "offline" },
-  { modelId: "prebuilt-layout", description: "Extract text and structure: paragraphs with title and heading roles, markdown output (runs offline in docbatch).", runsOn: "offline" },
+  { modelId: "prebuilt-layout", description: "Extract text and structure: tables, paragraphs with title, heading, page header and footer roles, markdown output (runs offline in docbatch).", runsOn: "offline" },
 ];
 
 export interface OfflineAnalyzerOptions {
@@ -76,6 +76,7 @@ export function createOfflineAnalyzer(options: OfflineAnalyzerOptions): OfflineA
         stringIndexType: input.options.stringIndexType,
         outputContentFormat: input.options.outputContentFormat,
         withRoles: layout,
+        withTables: layout,
       });
     },
     close: async () => {

@@ -1,0 +1,137 @@
+import assert from "node:assert/strict";
+import { after, describe, it } from "node:test";
+import type { AnalyzeResult, DocumentTable } from "../../src/analyzers/analyzeResult.js";
+import { createOfflineAnalyzer } from "../../src/analyzers/offline/offlineAnalyzer.js";
+import { expectedCells, INVOICE_TABLE, makeMergedDocx, makeTableDocx, makeTableHtml, makeTablePdf, numberedTable, type TableText } from "../support/tables.js";
+import { options, spanText } from "./helpers.js";
+
+const analyzer = createOfflineAnalyzer({ ocrWorkers: 1, timeoutMs: 60_000 });
+after(() => analyzer.close());
+
+const layout = (bytes: Uint8Array, name: string, format: "text" | "markdown" = "text") =>
+  analyzer.analyze({ modelId: "prebuilt-layout", bytes, name, options: options({ outputContentFormat: format }) });
+
+/** The table's cells as [row, column, content, header?], for exact comparison. */
+const grid = (table: DocumentTable) => table.cells.map((cell) => [cell.rowIndex, cell.columnIndex, cell.content, cell.kind === "columnHeader"]);
+const expectedGrid = (table: TableText) => expectedCells(table).map((cell) => [cell.rowIndex, cell.columnIndex, cell.content, cell.header]);
+
+/** Every span of the table and its cells reads back its content; cells point at their paragraphs. */
+function assertSpansRead(result: AnalyzeResult, table: DocumentTable): void {
+  for (const cell of table.cells) {
+    if (cell.content === "") {
+      assert.deepEqual(cell.spans, []);
+      continue;
+    }
+    assert.equal(spanText(result.content, cell.spans[0], result.stringIndexType), cell.content);
+    for (const element of cell.elements ?? []) {
+      const paragraph = result.paragraphs![Number(element.split("/")[2])];
+      assert.ok(cell.content.includes(paragraph.content), `${element} in ${cell.content}`);
+    }
+  }
+  const whole = table.spans.map((span) => spanText(result.content, span, result.stringIndexType)).join("\n");
+  for (const cell of table.cells) assert.ok(whole.includes(cell.content), cell.content);
+}
+
+describe("offline reader: tables in prebuilt-layout", () => {
+  const sources: [string, string, () => Promise<Uint8Array>][] = [
+    ["DOCX", "invoice.docx", () => makeTableDocx(INVOICE_TABLE, { title: "Invoice" })],
+    ["HTML", "invoice.html", async () => makeTableHtml(INVOICE_TABLE, { title: "Invoice" })],
+    ["ruled PDF", "ruled.pdf", () => makeTablePdf(INVOICE_TABLE, { style: "ruled" })],
+    ["ruled PDF (rules drawn as rectangles)", "ruled-rects.pdf", () => makeTablePdf(INVOICE_TABLE, { style: "ruled", rulesAsRectangles: true })],
+    ["borderless PDF", "borderless.pdf", () => makeTablePdf(INVOICE_TABLE, { style: "borderless" })],
+  ];
+  for (const [source, name, make] of sources) {
+    it(`${source}: the grid, header cells, content and spans`, async () => {
+      const result = await layout(await make(), name);
+      assert.equal(result.tables?.length, 1, JSON.stringify(result.tables));
+      const [table] = result.tables!;
+      assert.deepEqual([table.rowCount, table.columnCount], [INVOICE_TABLE.length, INVOICE_TABLE[0].length]);
+      assert.deepEqual(grid(table), expectedGrid(INVOICE_TABLE));
+      assertSpansRead(result, table);
+      // The text around the table is not in it.
+      assert.match(result.content, /The table below lists the/);
+      assert.ok(!table.cells.some((cell) => /table below/.test(cell.content)));
+      if (name.endsWith(".pdf")) {
+        assert.equal(table.boundingRegions?.[0].pageNumber, 1);
+        for (const cell of table.cells) assert.equal(cell.boundingRegions?.[0].polygon.length, 8);
+      }
+    });
+  }
+
+  it("prebuilt-read reports no tables (the cells are plain paragraphs)", async () => {
+    for (const bytes of [await makeTableDocx(INVOICE_TABLE), await makeTablePdf(INVOICE_TABLE, { style: "ruled" })]) {
+      const result = await analyzer.analyze({ modelId: "prebuilt-read", bytes, name: "t", options: options() });
+      assert.equal(result.tables, undefined);
+      assert.match(result.content, /Copy paper A4/);
+    }
+  });
+
+  it("HTML rowspan and colspan: merged cells on the browser's grid; <th> columns of a body row head the row", async () => {
+    const html = `<table><tr><th>Region</th><th colspan="2">Sales</th></tr>
+      <tr><th rowspan="2">North</th><td>10</td><td>12</td></tr>
+      <tr><td>11</td><td></td></tr>
+      <tr><th>South</th><td colspan="2">none</td></tr></table>`;
+    const result = await layout(new TextEncoder().encode(`<html><body>${html}</body></html>`), "merged.html");
+    const [table] = result.tables!;
+    assert.deepEqual([table.rowCount, table.columnCount], [4, 3]);
+    assert.deepEqual(
+      table.cells.map((cell) => [cell.rowIndex, cell.columnIndex, cell.rowSpan ?? 1, cell.columnSpan ?? 1, cell.kind ?? "content", cell.content]),
+      [
+        [0, 0, 1, 1, "columnHeader", "Region"],
+        [0, 1, 1, 2, "columnHeader", "Sales"],
+        [1, 0, 2, 1, "rowHeader", "North"],
+        [1, 1, 1, 1, "content", "10"],
+        [1, 2, 1, 1, "content", "12"],
+        [2, 1, 1, 1, "content", "11"],
+        [2, 2, 1, 1, "content", ""],
+        [3, 0, 1, 1, "rowHeader", "South"],
+        [3, 1, 1, 2, "content", "none"],
+      ],
+    );
+    assertSpansRead(result, table);
+  });
+
+  it("DOCX merged cells (vertical merge and grid span)", async () => {
+    const result = await layout(await makeMergedDocx(), "merged.docx");
+    const [table] = result.tables!;
+    assert.deepEqual([table.rowCount, table.columnCount], [4, 3]);
+    assert.deepEqual(
+      table.cells.map((cell) => [cell.rowIndex, cell.columnIndex, cell.rowSpan ?? 1, cell.columnSpan ?? 1, cell.kind ?? "content", cell.content]),
+      [
+        [0, 0, 2, 1, "columnHeader", "Region"],
+        [0, 1, 1, 2, "columnHeader", "Sales"],
+        [1, 1, 1, 1, "columnHeader", "Q1"],
+        [1, 2, 1, 1, "columnHeader", "Q2"],
+        [2, 0, 1, 1, "content", "North"],
+        [2, 1, 1, 1, "content", "10"],
+        [2, 2, 1, 1, "content", "12"],
+        [3, 0, 1, 1, "content", "South"],
+        [3, 1, 1, 1, "content", "7"],
+        [3, 2, 1, 1, "content", "9"],
+      ],
+    );
+  });
+
+  it("markdown output shows the table as an HTML <table>, as Document Intelligence does", async () => {
+    const result = await layout(await makeTableDocx(INVOICE_TABLE), "invoice.docx", "markdown");
+    assert.match(result.content, /<table>\n<tr>\n<th>Item<\/th>\n<th>Quantity<\/th>[\s\S]*<td>Copy paper A4<\/td>[\s\S]*<\/table>/);
+    const [table] = result.tables!;
+    assert.ok(spanText(result.content, table.spans[0], "textElements").startsWith("<table>"));
+    assertSpansRead(result, table);
+  });
+
+  for (const style of ["ruled", "borderless"] as const) {
+    it(`a ${style} PDF table continued on the next page is one table over both pages`, async () => {
+      const long = numberedTable(30);
+      const result = await layout(await makeTablePdf(long, { style, rowsPerPage: 18 }), `long-${style}.pdf`);
+      assert.equal(result.tables?.length, 1, JSON.stringify(result.tables?.map((t) => [t.rowCount, t.columnCount])));
+      const [table] = result.tables!;
+      assert.deepEqual([table.rowCount, table.columnCount], [31, 4]);
+      assert.deepEqual(grid(table), expectedGrid(long));
+      assert.deepEqual(table.boundingRegions?.map((region) => region.pageNumber), [1, 2]);
+      assert.equal(table.spans.length, 2);
+      assert.deepEqual([...new Set(table.cells.map((cell) => cell.boundingRegions![0].pageNumber))], [1, 2]);
+      assertSpansRead(result, table);
+    });
+  }
+});
