@@ -98,7 +98,15 @@ async function extract(input: AnalyzeInput, context: ExtractContext): Promise<Ex
   const pages = input.options.pages;
   switch (format.kind) {
     case "pdf":
-      return readPdf(input.bytes, { pages, pdf: context.pdf, ocr: context.ocr, signal: context.signal, ocrDpi: context.ocrDpi, textLayerOnly: input.textLayerOnly });
+      return readPdf(input.bytes, {
+        pages,
+        pdf: context.pdf,
+        ocr: context.ocr,
+        signal: context.signal,
+        ocrDpi: context.ocrDpi,
+        textLayerOnly: input.textLayerOnly,
+        tables: input.modelId === "prebuilt-layout",
+      });
     case "image":
       return readImage(input.bytes, format.mime, { pages, ocr: context.ocr, signal: context.signal, textLayerOnly: input.textLayerOnly });
     case "docx":

@@ -9,7 +9,9 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { createCanvas } from "@napi-rs/canvas";
 import { AnalyzerError } from "../analyzer.js";
-import type { ExtractedPage } from "./extractedDocument.js";
+import type { ExtractedPage, ExtractedTable } from "./extractedDocument.js";
+import { rulesOfOperatorList } from "./pdfRules.js";
+import { findPdfTables } from "./pdfTables.js";
 import { textLayerToParagraphs, type PdfTextContent } from "./pdfTextLayer.js";
 
 type Pdfjs = typeof import("pdfjs-dist/legacy/build/pdf.mjs");
@@ -42,13 +44,15 @@ export interface PdfPageFrame {
  * not asked to render) only its size: a page without a text layer when OCR is off.
  */
 export type PdfPageContent =
-  | { kind: "text"; page: ExtractedPage }
+  | { kind: "text"; page: ExtractedPage; tables?: ExtractedTable[] }
   | { kind: "scan"; frame: PdfPageFrame; png: Uint8Array; dpi: number }
   | { kind: "noText"; frame: PdfPageFrame };
 
 /** How a page without a text layer is handed back: rendered at `ocrDpi` for OCR, or (absent) not at all. */
 export interface PdfPageRequest {
   ocrDpi?: number;
+  /** Find tables on text-layer pages (their cells' paragraphs are the page's). */
+  tables?: boolean;
 }
 
 export interface OpenPdf {
@@ -89,11 +93,16 @@ export async function openPdf(data: Uint8Array): Promise<OpenPdf> {
   };
 }
 
-async function readPage(lib: Pdfjs, page: PdfPage, { ocrDpi }: PdfPageRequest): Promise<PdfPageContent> {
+async function readPage(lib: Pdfjs, page: PdfPage, { ocrDpi, tables }: PdfPageRequest): Promise<PdfPageContent> {
   const viewport = page.getViewport({ scale: 1 });
   const frame: PdfPageFrame = { pageNumber: page.pageNumber, width: viewport.width / 72, height: viewport.height / 72, unit: "inch" };
   const text = (await page.getTextContent()) as unknown as PdfTextContent;
   const layer = textLayerToParagraphs(lib, text, viewport.transform);
+  if (layer && tables) {
+    const rules = rulesOfOperatorList(lib, await page.getOperatorList(), viewport.transform);
+    const found = findPdfTables(frame.pageNumber, layer.paragraphs, rules);
+    return { kind: "text", page: { ...frame, angle: layer.angle, paragraphs: found.paragraphs }, tables: found.tables };
+  }
   if (layer) return { kind: "text", page: { ...frame, ...layer } };
   if (ocrDpi === undefined) return { kind: "noText", frame };
   // No text layer: a scanned page, rendered here and OCR'd by the caller.

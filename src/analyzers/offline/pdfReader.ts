@@ -4,7 +4,8 @@
  * at a time, a few pages ahead, and OCRs rendered pages while the worker reads the next ones.
  * Positions are in inches, top-left origin, in the page's displayed orientation.
  */
-import type { ExtractedDocument, ExtractedPage } from "./extractedDocument.js";
+import type { ExtractedDocument, ExtractedPage, ExtractedTable } from "./extractedDocument.js";
+import { joinContinuedTables } from "./tableContinuation.js";
 import { ocrPageToParagraphs } from "./ocrLayout.js";
 import type { OcrPool } from "./ocrPool.js";
 import { selectPages } from "./pageSelection.js";
@@ -24,6 +25,8 @@ export interface PdfReadOptions {
   ocrDpi?: number;
   /** Text layers only: pages without one are not rendered or OCR'd and hold no text. */
   textLayerOnly?: boolean;
+  /** Find tables (layout model). */
+  tables?: boolean;
 }
 
 export async function readPdf(bytes: Uint8Array, options: PdfReadOptions): Promise<ExtractedDocument> {
@@ -32,12 +35,13 @@ export async function readPdf(bytes: Uint8Array, options: PdfReadOptions): Promi
   try {
     const pageNumbers = selectPages(options.pages, session.pageCount);
     const pages: ExtractedPage[] = [];
+    const tables: ExtractedTable[] = [];
     // Requests queued in the worker, so that it never waits for the main thread between pages.
     const ahead: Promise<PdfPageContent>[] = [];
     let requested = 0;
     const requestMore = () => {
       while (requested < pageNumbers.length && ahead.length < READ_AHEAD) {
-        const content = session.readPage(pageNumbers[requested++], options.textLayerOnly ? {} : { ocrDpi: dpi });
+        const content = session.readPage(pageNumbers[requested++], { ...(options.textLayerOnly ? {} : { ocrDpi: dpi }), tables: options.tables });
         // Awaited in turn; a failure while an earlier page is OCR'd must not go unhandled.
         content.catch(() => undefined);
         ahead.push(content);
@@ -49,6 +53,7 @@ export async function readPdf(bytes: Uint8Array, options: PdfReadOptions): Promi
       requestMore();
       if (content.kind === "text") {
         pages.push(content.page);
+        tables.push(...(content.tables ?? []));
         continue;
       }
       if (content.kind === "noText") {
@@ -64,7 +69,7 @@ export async function readPdf(bytes: Uint8Array, options: PdfReadOptions): Promi
         ...(reading.unreadable ? { unreadable: reading.unreadable } : {}),
       });
     }
-    return { pages };
+    return { pages, ...(options.tables ? { tables: joinContinuedTables(pages, tables) } : {}) };
   } finally {
     session.release();
   }
