@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import type { AnalyzeResult, DocumentTable } from "../../src/analyzers/analyzeResult.js";
 import { createOfflineAnalyzer } from "../../src/analyzers/offline/offlineAnalyzer.js";
-import { expectedCells, INVOICE_TABLE, makeMergedDocx, makeTableDocx, makeTableHtml, makeTablePdf, numberedTable, type TableText } from "../support/tables.js";
+import { expectedCells, INVOICE_TABLE, makeMergedDocx, makeMergedRuledPdf, makeTableDocx, makeTableHtml, makeTablePdf, numberedTable, type TableText } from "../support/tables.js";
+import { makeTextPdf, SAMPLE_LINES } from "../support/documents.js";
 import { options, spanText } from "./helpers.js";
 
 const analyzer = createOfflineAnalyzer({ ocrWorkers: 1, timeoutMs: 60_000 });
@@ -14,6 +15,10 @@ const layout = (bytes: Uint8Array, name: string, format: "text" | "markdown" = "
 /** The table's cells as [row, column, content, header?], for exact comparison. */
 const grid = (table: DocumentTable) => table.cells.map((cell) => [cell.rowIndex, cell.columnIndex, cell.content, cell.kind === "columnHeader"]);
 const expectedGrid = (table: TableText) => expectedCells(table).map((cell) => [cell.rowIndex, cell.columnIndex, cell.content, cell.header]);
+
+/** [row, column, rowSpan, columnSpan, kind, content] of each cell. */
+const spannedGrid = (table: DocumentTable) =>
+  table.cells.map((cell) => [cell.rowIndex, cell.columnIndex, cell.rowSpan ?? 1, cell.columnSpan ?? 1, cell.kind ?? "content", cell.content]);
 
 /** Every span of the table and its cells reads back its content; cells point at their paragraphs. */
 function assertSpansRead(result: AnalyzeResult, table: DocumentTable): void {
@@ -75,7 +80,7 @@ describe("offline reader: tables in prebuilt-layout", () => {
     const [table] = result.tables!;
     assert.deepEqual([table.rowCount, table.columnCount], [4, 3]);
     assert.deepEqual(
-      table.cells.map((cell) => [cell.rowIndex, cell.columnIndex, cell.rowSpan ?? 1, cell.columnSpan ?? 1, cell.kind ?? "content", cell.content]),
+      spannedGrid(table),
       [
         [0, 0, 1, 1, "columnHeader", "Region"],
         [0, 1, 1, 2, "columnHeader", "Sales"],
@@ -96,7 +101,7 @@ describe("offline reader: tables in prebuilt-layout", () => {
     const [table] = result.tables!;
     assert.deepEqual([table.rowCount, table.columnCount], [4, 3]);
     assert.deepEqual(
-      table.cells.map((cell) => [cell.rowIndex, cell.columnIndex, cell.rowSpan ?? 1, cell.columnSpan ?? 1, cell.kind ?? "content", cell.content]),
+      spannedGrid(table),
       [
         [0, 0, 2, 1, "columnHeader", "Region"],
         [0, 1, 1, 2, "columnHeader", "Sales"],
@@ -110,6 +115,21 @@ describe("offline reader: tables in prebuilt-layout", () => {
         [3, 2, 1, 1, "content", "9"],
       ],
     );
+  });
+
+  it("ruled PDF merged cells: a missing rule joins grid units into one cell", async () => {
+    const result = await layout(await makeMergedRuledPdf(), "merged.pdf");
+    const [table] = result.tables!;
+    assert.deepEqual([table.rowCount, table.columnCount], [3, 3]);
+    assert.deepEqual(spannedGrid(table), [
+      [0, 0, 1, 1, "columnHeader", "Region"],
+      [0, 1, 1, 2, "columnHeader", "Sales"],
+      [1, 0, 2, 1, "content", "North"],
+      [1, 1, 1, 1, "content", "10"],
+      [1, 2, 1, 1, "content", "12"],
+      [2, 1, 1, 1, "content", "11"],
+      [2, 2, 1, 1, "content", "13"],
+    ]);
   });
 
   it("markdown output shows the table as an HTML <table>, as Document Intelligence does", async () => {
@@ -134,4 +154,29 @@ describe("offline reader: tables in prebuilt-layout", () => {
       assertSpansRead(result, table);
     });
   }
+});
+
+describe("offline reader: running heads of PDF pages in prebuilt-layout", () => {
+  it("repeated top and bottom lines are pageHeader / pageFooter, page numbers pageNumber; markdown writes them as comments", async () => {
+    const pages = [1, 2, 3].map((n) => ({
+      blocks: [
+        { lines: ["Acme Corporation - Annual Report 2024"], size: 9, top: 0.5 },
+        { lines: SAMPLE_LINES.slice(n, n + 3), size: 11, top: 2 },
+        { lines: ["Confidential"], size: 9, top: 10.3 },
+        { lines: [`Page ${n} of 3`], size: 9, left: 7, top: 10.6 },
+      ],
+    }));
+    const pdf = await makeTextPdf(pages);
+    const result = await layout(pdf.bytes, "report.pdf");
+    const roleOf = (text: string) => result.paragraphs!.filter((p) => p.content === text).map((p) => p.role);
+    assert.deepEqual(roleOf("Acme Corporation - Annual Report 2024"), ["pageHeader", "pageHeader", "pageHeader"]);
+    assert.deepEqual(roleOf("Confidential"), ["pageFooter", "pageFooter", "pageFooter"]);
+    assert.deepEqual(roleOf("Page 2 of 3"), ["pageNumber"]);
+    assert.equal(roleOf(SAMPLE_LINES[1])[0], undefined);
+    const markdown = await layout(pdf.bytes, "report.pdf", "markdown");
+    assert.match(markdown.content, /<!-- PageHeader="Acme Corporation - Annual Report 2024" -->/);
+    assert.match(markdown.content, /<!-- PageNumber="Page 1 of 3" -->/);
+    const read = await analyzer.analyze({ modelId: "prebuilt-read", bytes: pdf.bytes, name: "report.pdf", options: options() });
+    assert.ok(read.paragraphs!.every((p) => p.role === undefined));
+  });
 });

@@ -135,3 +135,32 @@ export async function makeTablePdf(table: TableText, options: TablePdfOptions): 
   }
   return pdf.save();
 }
+
+/**
+ * A ruled PDF table with merged cells, drawn rule by rule (a merged cell is one without the
+ * rule between its parts):
+ *   Region | Sales (2 columns)
+ *   North (2 rows) | 10 | 12
+ *   (North) | 11 | 13
+ */
+export async function makeMergedRuledPdf(): Promise<Uint8Array> {
+  const pdf = await PDFDocument.create();
+  const font = await pdf.embedFont(StandardFonts.Helvetica);
+  const page = pdf.addPage([612, 792]);
+  const xs = [72, 200, 300, 400];
+  const ys = [700, 680, 660, 640];
+  const line = (x1: number, y1: number, x2: number, y2: number) => page.drawLine({ start: { x: x1, y: y1 }, end: { x: x2, y: y2 }, thickness: 0.8, color: rgb(0, 0, 0) });
+  for (const y of [ys[0], ys[1], ys[3]]) line(xs[0], y, xs[3], y);
+  line(xs[1], ys[2], xs[3], ys[2]);
+  for (const x of [xs[0], xs[1], xs[3]]) line(x, ys[0], x, ys[3]);
+  line(xs[2], ys[1], xs[2], ys[3]);
+  const text = (value: string, column: number, row: number) => page.drawText(value, { x: xs[column] + 5, y: ys[row] - 14, size: 10, font });
+  text("Region", 0, 0);
+  text("Sales", 1, 0);
+  text("North", 0, 1);
+  text("10", 1, 1);
+  text("12", 2, 1);
+  text("11", 1, 2);
+  text("13", 2, 2);
+  return pdf.save();
+}

@@ -11,7 +11,7 @@ import { readDocx } from "./docxReader.js";
 import type { ExtractedDocument } from "./extractedDocument.js";
 import { readHtml } from "./htmlReader.js";
 import { readImage } from "./imageReader.js";
-import { assignRolesBySize } from "./layoutRoles.js";
+import { assignPageFurnitureRoles, assignRolesBySize } from "./layoutRoles.js";
 import { OcrPool } from "./ocrPool.js";
 import { parsePageOption, selectPages } from "./pageSelection.js";
 import { readPdf } from "./pdfReader.js";
@@ -70,7 +70,10 @@ export function createOfflineAnalyzer(options: OfflineAnalyzerOptions): OfflineA
       // Text documents were measured before decoding; PDFs, DOCX and HTML only show their text now.
       refuseTextBeyond(document, maxTextCharacters);
       const layout = input.modelId === "prebuilt-layout";
-      if (layout) assignRolesBySize(document);
+      if (layout) {
+        assignRolesBySize(document);
+        assignPageFurnitureRoles(document);
+      }
       return buildAnalyzeResult(document, {
         modelId: input.modelId,
         stringIndexType: input.options.stringIndexType,

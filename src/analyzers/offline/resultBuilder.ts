@@ -92,6 +92,7 @@ export function buildAnalyzeResult(document: ExtractedDocument, options: BuildOp
           spans: [{ offset: lineStart, length: content.length - lineStart }],
         });
       }
+      if (markdown && !tableOf.has(paragraph)) content += markdownSuffix(paragraph);
       const polygon = boundingPolygon(paragraph.lines.map((line) => line.polygon));
       const span = { offset: paragraphStart, length: content.length - paragraphStart };
       placed.set(paragraph, { span, index: paragraphs.length, pageNumber: page.pageNumber, polygon });
@@ -242,7 +243,16 @@ function unreadablePageWarnings(pages: readonly ExtractedPage[]): AnalyzeWarning
   );
 }
 
+/** Running heads are HTML comments in the layout model's markdown, as Document Intelligence writes them. */
+const MARKDOWN_COMMENT_ROLES: Partial<Record<string, string>> = { pageHeader: "PageHeader", pageFooter: "PageFooter", pageNumber: "PageNumber" };
+
+function markdownSuffix(paragraph: ExtractedParagraph): string {
+  return paragraph.role && MARKDOWN_COMMENT_ROLES[paragraph.role] ? '" -->' : "";
+}
+
 function markdownPrefix(paragraph: ExtractedParagraph): string {
+  const comment = paragraph.role && MARKDOWN_COMMENT_ROLES[paragraph.role];
+  if (comment) return `<!-- ${comment}="`;
   if (paragraph.role === "title") return "# ";
   if (paragraph.role === "sectionHeading") return `${"#".repeat(Math.min(6, Math.max(2, paragraph.headingLevel ?? 2)))} `;
   return "";
