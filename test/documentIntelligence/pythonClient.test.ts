@@ -3,6 +3,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
+import type { ContainerClient } from "@azure/storage-blob";
 import sharp from "sharp";
 import { createContainer, listBlobNames, readJsonBlob, sasUrlFor, startDocbatch, type Docbatch } from "../support/docbatchHost.js";
 import { runPythonJson } from "../support/python.js";
@@ -26,6 +27,23 @@ describe("Document Intelligence batch analysis through the official Python clien
   });
   after(async () => docbatch?.close());
 
+  /** One batch through di_batch.py (begin_analyze_batch_documents(...).result()). */
+  const runBatch = async (batch: { source: ContainerClient; results: ContainerClient; prefix: string; env: Record<string, string>; timeoutMs?: number }) =>
+    runPythonJson<PythonBatchOutcome>(
+      { script: "di_batch.py" },
+      {
+        env: {
+          DOCBATCH_URL: docbatch.host.url,
+          DOCBATCH_KEY: docbatch.apiKey,
+          SOURCE_CONTAINER_URL: await sasUrlFor(batch.source, docbatch.azurite, "rl"),
+          SOURCE_PREFIX: batch.prefix,
+          RESULT_CONTAINER_URL: await sasUrlFor(batch.results, docbatch.azurite, "rwlc"),
+          ...batch.env,
+        },
+        ...(batch.timeoutMs ? { timeoutMs: batch.timeoutMs } : {}),
+      },
+    );
+
   test("begin_analyze_batch_documents(...).result() runs a batch to the end over plain http with a key", async () => {
     const source = await createContainer(docbatch.blobService, {
       "scans/a.txt": "Alpha from Python",
@@ -33,19 +51,7 @@ describe("Document Intelligence batch analysis through the official Python clien
       "scans/broken.pdf": "%PDF-1.7 this is not a PDF",
     });
     const results = await createContainer(docbatch.blobService);
-    const outcome = await runPythonJson<PythonBatchOutcome>(
-      { script: "di_batch.py" },
-      {
-        env: {
-          DOCBATCH_URL: docbatch.host.url,
-          DOCBATCH_KEY: docbatch.apiKey,
-          SOURCE_CONTAINER_URL: await sasUrlFor(source, docbatch.azurite, "rl"),
-          SOURCE_PREFIX: "scans/",
-          RESULT_CONTAINER_URL: await sasUrlFor(results, docbatch.azurite, "rwlc"),
-          RESULT_PREFIX: "ocr/",
-        },
-      },
-    );
+    const outcome = await runBatch({ source, results, prefix: "scans/", env: { RESULT_PREFIX: "ocr/" } });
     assert.equal(outcome.status, "succeeded");
     assert.deepEqual(
       [outcome.result.succeededCount, outcome.result.failedCount, outcome.result.skippedCount],
@@ -69,20 +75,7 @@ describe("Document Intelligence batch analysis through the official Python clien
       "in/noise.png": await makeNoiseScan({ width: 600, height: 400 }),
     });
     const results = await createContainer(docbatch.blobService);
-    const outcome = await runPythonJson<PythonBatchOutcome>(
-      { script: "di_batch.py" },
-      {
-        env: {
-          DOCBATCH_URL: docbatch.host.url,
-          DOCBATCH_KEY: docbatch.apiKey,
-          MODEL_ID: "prebuilt-layout",
-          SOURCE_CONTAINER_URL: await sasUrlFor(source, docbatch.azurite, "rl"),
-          SOURCE_PREFIX: "in/",
-          RESULT_CONTAINER_URL: await sasUrlFor(results, docbatch.azurite, "rwlc"),
-        },
-        timeoutMs: 240_000,
-      },
-    );
+    const outcome = await runBatch({ source, results, prefix: "in/", env: { MODEL_ID: "prebuilt-layout" }, timeoutMs: 240_000 });
     assert.equal(outcome.result.succeededCount, 5, JSON.stringify(outcome.result.details));
     const folder = await mkdtemp(path.join(tmpdir(), "docbatch-di-results-"));
     const files: string[] = [];
