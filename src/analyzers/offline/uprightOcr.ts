@@ -1,14 +1,15 @@
 /**
- * OCR of a page in whatever orientation it was scanned: the page is read as given first (the
- * common case costs nothing more); only when that reads poorly is it turned by 90, 270 and 180
- * degrees, stopping at the first turn that reads well, and the best reading is kept; a page
- * slanted by more than a degree or so is straightened and read again. Measured
- * against tesseract's orientation detection (OSD, a second legacy engine): both found every
- * turn of the generated scans; trying turns needs no second engine nor model (see bench/README.md).
+ * OCR of a page in whatever orientation it was scanned. The page is read as given first (the
+ * common case costs nothing more); only when that reads poorly does the page's ink profile
+ * (textAxis.ts) say whether its lines run across the page (then 180 is tried first) or up it
+ * (90 and 270 first). Turns stop at the first reading that reads well; the best is kept. A page slanted by more than a degree or so is straightened
+ * and read again. Tesseract's own orientation detection (OSD) was measured too and found every
+ * turn, but needs a second (legacy) engine and model in every worker; see bench/README.md.
  */
 import sharp from "sharp";
 import { betterQuality, measureOcrQuality, unreadableReason, type OcrQuality } from "./ocrQuality.js";
 import type { OcrBox, OcrPage, OcrPool } from "./ocrPool.js";
+import { textAxis, type TextAxis } from "./textAxis.js";
 
 /** Quarter turns, clockwise: how far the content is turned from upright. */
 export type QuarterTurn = 0 | 90 | 180 | 270;
@@ -25,8 +26,16 @@ export interface UprightReading {
   toGiven: (x: number, y: number) => [number, number];
 }
 
-/** Turns tried, in order, when the page as given reads poorly. */
-const TURNS: readonly QuarterTurn[] = [90, 270, 180];
+/**
+ * Turns tried after the page as given reads poorly, in order, by which way its lines run: lines
+ * across the page mean upside down; lines up or down it a quarter turn. The others follow, in
+ * case the ink misled (a reading that reads well stops the search).
+ */
+const TURNS_TO_TRY: Record<TextAxis | "unknown", readonly QuarterTurn[]> = {
+  horizontal: [180, 90, 270],
+  vertical: [90, 270, 180],
+  unknown: [90, 270, 180],
+};
 
 /** Skew from which the page is straightened and read again: OCR misreads letters on slanted lines. */
 const DESKEW_FROM_DEGREES = 1.5;
@@ -41,25 +50,26 @@ interface Reading {
 }
 
 export async function readUpright(image: Buffer, ocr: OcrPool, signal?: AbortSignal): Promise<UprightReading> {
-  const asGiven = await ocr.recognize(image, signal);
-  const identity: Point = (x, y) => [x, y];
-  let best: Reading = { page: asGiven, turn: 0, quality: measureOcrQuality(asGiven), toGiven: identity };
-  let bestImage = image;
-  if (unreadableReason(best.quality) !== undefined) {
-    const { width = 0, height = 0 } = await sharp(image).metadata();
-    for (const turn of TURNS) {
-      signal?.throwIfAborted();
-      // Turning the image back by the content's turn makes the text upright.
-      const upright = await sharp(image).rotate(360 - turn).png({ compressionLevel: 1 }).toBuffer();
-      const page = await ocr.recognize(upright, signal);
-      const quality = measureOcrQuality(page);
-      if (betterQuality(quality, best.quality)) {
-        best = { page, turn, quality, toGiven: givenFromUpright(turn, width, height) };
-        bestImage = upright;
-      }
-      if (unreadableReason(quality) === undefined) break;
+  const order: QuarterTurn[] = [0];
+  let size: { width?: number; height?: number } | undefined;
+  let best: (Reading & { image: Buffer }) | undefined;
+  for (let index = 0; index < order.length; index++) {
+    const turn = order[index];
+    signal?.throwIfAborted();
+    if (turn !== 0) size ??= await sharp(image).metadata();
+    // Turning the image back by the content's turn makes the text upright.
+    const upright = turn === 0 ? image : await sharp(image).rotate(360 - turn).png({ compressionLevel: 1 }).toBuffer();
+    const page = await ocr.recognize(upright, signal);
+    const quality = measureOcrQuality(page);
+    if (!best || betterQuality(quality, best.quality)) {
+      best = { page, turn, quality, toGiven: givenFromUpright(turn, size?.width ?? 0, size?.height ?? 0), image: upright };
     }
+    if (unreadableReason(quality) === undefined) break;
+    // Read poorly as given: the ink profile (milliseconds, only now) says which turns to try.
+    if (turn === 0) order.push(...TURNS_TO_TRY[(await textAxis(image)) ?? "unknown"]);
   }
+  if (!best) throw new Error("no orientation was read");
+  const bestImage = best.image;
   const unreadable = unreadableReason(best.quality);
   const skew = unreadable ? 0 : skewDegrees(best.page);
   if (Math.abs(skew) >= DESKEW_FROM_DEGREES) {
