@@ -112,12 +112,31 @@ async function uprightOverhead(analyzer: OfflineAnalyzer, scans: Scan[], rounds:
   return { before: median(before), after: median(after) };
 }
 
-async function nativeTesseract(scans: Scan[], cores: number) {
+/** The native CLI, installed from Debian's packages when missing and this process may (root with apt-get). */
+async function ensureNativeTesseract(): Promise<string | undefined> {
   try {
     await run("tesseract", ["--version"]);
+    return undefined;
   } catch {
-    return { available: false as const, reason: "tesseract command not found (apt-get install tesseract-ocr)" };
+    if (process.getuid?.() !== 0 || !existsSync("/usr/bin/apt-get")) return "tesseract command not found (apt-get install tesseract-ocr)";
   }
+  process.stderr.write("  reader: installing tesseract-ocr with apt-get...\n");
+  const install = () => run("apt-get", ["install", "-y", "tesseract-ocr"], { env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+  try {
+    await install().catch(async () => {
+      await run("apt-get", ["update"]);
+      await install();
+    });
+    await run("tesseract", ["--version"]);
+    return undefined;
+  } catch (error) {
+    return `tesseract-ocr could not be installed: ${(error as Error).message.split("\n")[0]}`;
+  }
+}
+
+async function nativeTesseract(scans: Scan[], cores: number) {
+  const missing = await ensureNativeTesseract();
+  if (missing) return { available: false as const, reason: missing };
   const folder = await mkdtemp(path.join(os.tmpdir(), "docbatch-reader-bench-"));
   try {
     const files = await Promise.all(scans.map(async (scan, i) => {
