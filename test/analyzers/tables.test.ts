@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
+import { PDFDocument } from "pdf-lib";
+import sharp from "sharp";
 import type { AnalyzeResult, DocumentTable } from "../../src/analyzers/analyzeResult.js";
 import { createOfflineAnalyzer } from "../../src/analyzers/offline/offlineAnalyzer.js";
-import { expectedCells, INVOICE_TABLE, makeMergedDocx, makeMergedRuledPdf, makeTableDocx, makeTableHtml, makeTablePdf, numberedTable, type TableText } from "../support/tables.js";
+import { expectedCells, INVOICE_TABLE, makeMergedDocx, makeMergedRuledPdf, renderTablePng, makeTableDocx, makeTableHtml, makeTablePdf, numberedTable, type TableText } from "../support/tables.js";
 import { makeTextPdf, SAMPLE_LINES } from "../support/documents.js";
 import { options, spanText } from "./helpers.js";
 
@@ -130,6 +132,41 @@ describe("offline reader: tables in prebuilt-layout", () => {
       [2, 1, 1, 1, "content", "11"],
       [2, 2, 1, 1, "content", "13"],
     ]);
+  });
+
+  for (const ruled of [true, false]) {
+    it(`a scanned ${ruled ? "ruled" : "borderless"} table (300 dpi PNG): the grid and header row, ≥ 95% of cells exactly`, async () => {
+      const png = await sharp(renderTablePng(INVOICE_TABLE, { dpi: 300, ruled })).withMetadata({ density: 300 }).png().toBuffer();
+      const result = await layout(png, "table.png");
+      assert.equal(result.tables?.length, 1, result.content);
+      const [table] = result.tables!;
+      assert.deepEqual([table.rowCount, table.columnCount], [5, 4]);
+      const found = grid(table);
+      const expected = expectedGrid(INVOICE_TABLE);
+      const exact = expected.filter((cell, i) => JSON.stringify(cell) === JSON.stringify(found[i])).length;
+      assert.ok(exact / expected.length >= 0.95, JSON.stringify(found));
+      assert.deepEqual(table.cells.filter((cell) => cell.kind === "columnHeader").map((cell) => cell.rowIndex), [0, 0, 0, 0]);
+      assertSpansRead(result, table);
+    });
+  }
+
+  it("a scanned PDF page with a ruled table: the boxed text is read (prebuilt-read too) and the grid found in inches", async () => {
+    const dpi = 200;
+    const png = renderTablePng(INVOICE_TABLE, { dpi, ruled: true });
+    const { width, height } = await sharp(png).metadata();
+    const pdf = await PDFDocument.create();
+    const page = pdf.addPage([(width! / dpi) * 72, (height! / dpi) * 72]);
+    page.drawImage(await pdf.embedPng(png), { x: 0, y: 0, width: page.getWidth(), height: page.getHeight() });
+    const bytes = await pdf.save();
+    const read = await analyzer.analyze({ modelId: "prebuilt-read", bytes, name: "scan.pdf", options: options() });
+    assert.match(read.content, /Copy paper A4/);
+    assert.match(read.content, /Archive folders/);
+    const result = await layout(bytes, "scan.pdf");
+    const [table] = result.tables!;
+    assert.deepEqual([table.rowCount, table.columnCount], [5, 4]);
+    assert.equal(table.cells.find((cell) => cell.rowIndex === 2 && cell.columnIndex === 0)?.content, "Stapler");
+    const [left, top] = table.boundingRegions![0].polygon;
+    assert.ok(left > 0.5 && left < 0.7 && top > 1 && top < 1.2, JSON.stringify(table.boundingRegions));
   });
 
   it("markdown output shows the table as an HTML <table>, as Document Intelligence does", async () => {

@@ -3,6 +3,7 @@
  * them: DOCX (docx), HTML, and text-layer PDFs (pdf-lib) with ruled or borderless tables, a
  * table running on over the next page. The first row is the header.
  */
+import { createCanvas } from "@napi-rs/canvas";
 import { Document, HeadingLevel, Packer, Paragraph, Table, TableCell, TableRow, VerticalMergeType, WidthType } from "docx";
 import { PDFDocument, StandardFonts, rgb } from "pdf-lib";
 
@@ -163,4 +164,42 @@ export async function makeMergedRuledPdf(): Promise<Uint8Array> {
   text("11", 1, 2);
   text("13", 2, 2);
   return pdf.save();
+}
+
+/** A scan of a table: black text and (ruled) 2-pixel rules on white, at `dpi`, with a line of text above. PNG. */
+export function renderTablePng(table: TableText, options: { dpi?: number; ruled: boolean }): Buffer {
+  const dpi = options.dpi ?? 300;
+  const inch = (value: number) => Math.round(value * dpi);
+  const widths = COLUMN_WIDTHS.map((points) => inch(points / 72));
+  const rowHeight = inch(0.32);
+  const margin = inch(0.6);
+  const top = margin + inch(0.5);
+  const width = margin * 2 + widths.reduce((a, b) => a + b, 0);
+  const height = top + rowHeight * table.length + margin;
+  const canvas = createCanvas(width, height);
+  const ctx = canvas.getContext("2d");
+  ctx.fillStyle = "#ffffff";
+  ctx.fillRect(0, 0, width, height);
+  ctx.fillStyle = "#000000";
+  const fontPx = (11 * dpi) / 72;
+  ctx.font = `${fontPx}px sans-serif`;
+  ctx.fillText("The table below lists the orders of the month.", margin, margin + fontPx);
+  table.forEach((row, r) => {
+    let x = margin;
+    row.forEach((text, c) => {
+      ctx.fillText(text, x + inch(0.08), top + r * rowHeight + rowHeight / 2 + fontPx * 0.35);
+      x += widths[c];
+    });
+  });
+  if (options.ruled) {
+    const thickness = Math.max(2, Math.round(dpi / 150));
+    const right = margin + widths.reduce((a, b) => a + b, 0);
+    for (let r = 0; r <= table.length; r++) ctx.fillRect(margin, top + r * rowHeight, right - margin + thickness, thickness);
+    let x = margin;
+    for (let c = 0; c <= widths.length; c++) {
+      ctx.fillRect(x, top, thickness, rowHeight * table.length + thickness);
+      x += widths[c] ?? 0;
+    }
+  }
+  return canvas.toBuffer("image/png");
 }

@@ -111,7 +111,7 @@ async function extract(input: AnalyzeInput, context: ExtractContext): Promise<Ex
         tables: input.modelId === "prebuilt-layout",
       });
     case "image":
-      return readImage(input.bytes, format.mime, { pages, ocr: context.ocr, signal: context.signal, textLayerOnly: input.textLayerOnly });
+      return readImage(input.bytes, format.mime, { pages, ocr: context.ocr, signal: context.signal, textLayerOnly: input.textLayerOnly, tables: input.modelId === "prebuilt-layout" });
     case "docx":
       return onePage(await readDocx(input.bytes), pages);
     case "html":

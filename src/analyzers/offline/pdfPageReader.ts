@@ -11,7 +11,7 @@ import { createCanvas } from "@napi-rs/canvas";
 import { AnalyzerError } from "../analyzer.js";
 import type { ExtractedPage, ExtractedTable } from "./extractedDocument.js";
 import { rulesOfOperatorList } from "./pdfRules.js";
-import { findPdfTables } from "./pdfTables.js";
+import { findPageTables } from "./pdfTables.js";
 import { textLayerToParagraphs, type PdfTextContent } from "./pdfTextLayer.js";
 
 type Pdfjs = typeof import("pdfjs-dist/legacy/build/pdf.mjs");
@@ -100,7 +100,7 @@ async function readPage(lib: Pdfjs, page: PdfPage, { ocrDpi, tables }: PdfPageRe
   const layer = textLayerToParagraphs(lib, text, viewport.transform);
   if (layer && tables) {
     const rules = rulesOfOperatorList(lib, await page.getOperatorList(), viewport.transform);
-    const found = findPdfTables(frame.pageNumber, layer.paragraphs, rules);
+    const found = findPageTables(frame.pageNumber, layer.paragraphs, rules);
     return { kind: "text", page: { ...frame, angle: layer.angle, paragraphs: found.paragraphs }, tables: found.tables };
   }
   if (layer) return { kind: "text", page: { ...frame, ...layer } };

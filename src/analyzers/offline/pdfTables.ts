@@ -1,17 +1,18 @@
 /**
- * Tables on a text-layer PDF page, found from two kinds of evidence:
+ * Tables on a page with positioned words (a PDF text layer, or OCR), found from two kinds of evidence:
  * - ruled tables: horizontal and vertical rules that cross each other form a grid; a missing
  *   stretch of rule between two grid units merges them into one cell (rowSpan / columnSpan);
  * - borderless tables: three or more consecutive rows of short text runs separated by wide gaps,
  *   whose runs fall into the same columns.
  * The words inside a table leave their paragraphs and become one paragraph per cell, placed
- * where the table starts in reading order. Positions in inches.
+ * where the table starts in reading order. Positions in the page's unit (`unitsPerInch` of them
+ * make an inch: 1 for PDFs, the resolution for images in pixels).
  */
 import { boundingPolygon, rectanglePolygon, type ExtractedLine, type ExtractedParagraph, type ExtractedTable, type ExtractedTableCell, type ExtractedWord } from "./extractedDocument.js";
 import type { Rule } from "./pdfRules.js";
 
 /** Rule positions closer than this (inches) are the same line. */
-const SAME_LINE = 0.03;
+const SAME_LINE_INCHES = 0.03;
 
 interface PlacedWord {
   word: ExtractedWord;
@@ -33,10 +34,15 @@ interface FoundTable {
   polygon: number[];
 }
 
-export function findPdfTables(pageNumber: number, paragraphs: ExtractedParagraph[], rules: readonly Rule[]): { paragraphs: ExtractedParagraph[]; tables: ExtractedTable[] } {
+export function findPageTables(
+  pageNumber: number,
+  paragraphs: ExtractedParagraph[],
+  rules: readonly Rule[],
+  options: { unitsPerInch?: number } = {},
+): { paragraphs: ExtractedParagraph[]; tables: ExtractedTable[] } {
   const words = placeWords(paragraphs);
   if (words.length === 0) return { paragraphs, tables: [] };
-  const found = ruledTables(words, rules);
+  const found = ruledTables(words, rules, SAME_LINE_INCHES * (options.unitsPerInch ?? 1));
   const taken = new Set(found.flatMap((table) => table.cells.flatMap((cell) => cell.words)));
   found.push(...borderlessTables(words.filter((word) => !taken.has(word))));
   const usable = found.filter((table) => table.cells.some((cell) => cell.words.length > 0));
@@ -63,25 +69,25 @@ function placeWords(paragraphs: ExtractedParagraph[]): PlacedWord[] {
 // ---------------------------------------------------------------------------------------------
 // Ruled tables
 
-function ruledTables(words: PlacedWord[], rules: readonly Rule[]): FoundTable[] {
-  const merged = [...mergeRules(rules.filter((r) => r.direction === "h"), "h"), ...mergeRules(rules.filter((r) => r.direction === "v"), "v")];
+function ruledTables(words: PlacedWord[], rules: readonly Rule[], sameLine: number): FoundTable[] {
+  const merged = [...mergeRules(rules.filter((r) => r.direction === "h"), "h", sameLine), ...mergeRules(rules.filter((r) => r.direction === "v"), "v", sameLine)];
   const tables: FoundTable[] = [];
-  for (const component of crossingComponents(merged)) {
-    const table = gridOf(component, words);
+  for (const component of crossingComponents(merged, sameLine)) {
+    const table = gridOf(component, words, sameLine);
     if (table) tables.push(table);
   }
   return tables.sort((a, b) => a.polygon[1] - b.polygon[1]);
 }
 
 /** Collinear rules that touch or overlap become one. */
-function mergeRules(rules: Rule[], direction: "h" | "v"): Rule[] {
+function mergeRules(rules: Rule[], direction: "h" | "v", sameLine: number): Rule[] {
   const at = (r: Rule) => (direction === "h" ? r.y0 : r.x0);
   const from = (r: Rule) => (direction === "h" ? r.x0 : r.y0);
   const to = (r: Rule) => (direction === "h" ? r.x1 : r.y1);
   const sorted = [...rules].sort((a, b) => at(a) - at(b) || from(a) - from(b));
   const result: Rule[] = [];
   for (const rule of sorted) {
-    const last = result.findLast((r) => Math.abs(at(r) - at(rule)) < SAME_LINE && from(rule) <= to(r) + SAME_LINE);
+    const last = result.findLast((r) => Math.abs(at(r) - at(rule)) < sameLine && from(rule) <= to(r) + sameLine);
     if (last) {
       if (direction === "h") last.x1 = Math.max(last.x1, rule.x1);
       else last.y1 = Math.max(last.y1, rule.y1);
@@ -93,7 +99,7 @@ function mergeRules(rules: Rule[], direction: "h" | "v"): Rule[] {
 }
 
 /** Groups of rules connected by crossings. */
-function crossingComponents(rules: Rule[]): Rule[][] {
+function crossingComponents(rules: Rule[], sameLine: number): Rule[][] {
   const parent = rules.map((_, i) => i);
   const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i])));
   for (let i = 0; i < rules.length; i++) {
@@ -101,7 +107,7 @@ function crossingComponents(rules: Rule[]): Rule[][] {
       const [a, b] = [rules[i], rules[j]];
       if (a.direction === b.direction) continue;
       const [h, v] = a.direction === "h" ? [a, b] : [b, a];
-      if (v.x0 >= h.x0 - SAME_LINE && v.x0 <= h.x1 + SAME_LINE && h.y0 >= v.y0 - SAME_LINE && h.y0 <= v.y1 + SAME_LINE) parent[find(i)] = find(j);
+      if (v.x0 >= h.x0 - sameLine && v.x0 <= h.x1 + sameLine && h.y0 >= v.y0 - sameLine && h.y0 <= v.y1 + sameLine) parent[find(i)] = find(j);
     }
   }
   const groups = new Map<number, Rule[]>();
@@ -110,18 +116,18 @@ function crossingComponents(rules: Rule[]): Rule[][] {
 }
 
 /** Distinct positions, closer ones merged. */
-function positions(values: number[]): number[] {
+function positions(values: number[], sameLine: number): number[] {
   const sorted = [...values].sort((a, b) => a - b);
   const result: number[] = [];
-  for (const value of sorted) if (result.length === 0 || value - result.at(-1)! >= SAME_LINE) result.push(value);
+  for (const value of sorted) if (result.length === 0 || value - result.at(-1)! >= sameLine) result.push(value);
   return result;
 }
 
-function gridOf(component: Rule[], words: PlacedWord[]): FoundTable | undefined {
+function gridOf(component: Rule[], words: PlacedWord[], sameLine: number): FoundTable | undefined {
   const horizontal = component.filter((r) => r.direction === "h");
   const vertical = component.filter((r) => r.direction === "v");
-  const ys = positions(horizontal.map((r) => r.y0));
-  const xs = positions(vertical.map((r) => r.x0));
+  const ys = positions(horizontal.map((r) => r.y0), sameLine);
+  const xs = positions(vertical.map((r) => r.x0), sameLine);
   const rows = ys.length - 1;
   const columns = xs.length - 1;
   if (rows < 2 || columns < 2) return undefined;
@@ -130,7 +136,7 @@ function gridOf(component: Rule[], words: PlacedWord[]): FoundTable | undefined 
     (direction === "h" ? horizontal : vertical).some((r) => {
       const position = direction === "h" ? r.y0 : r.x0;
       const [start, end] = direction === "h" ? [r.x0, r.x1] : [r.y0, r.y1];
-      return Math.abs(position - at) < SAME_LINE && Math.min(end, to) - Math.max(start, from) >= 0.6 * (to - from);
+      return Math.abs(position - at) < sameLine && Math.min(end, to) - Math.max(start, from) >= 0.6 * (to - from);
     });
   const unit = (r: number, c: number) => r * columns + c;
   const parent = Array.from({ length: rows * columns }, (_, i) => i);
