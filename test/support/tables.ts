@@ -27,7 +27,7 @@ export const INVOICE_TABLE: TableText = [
 
 /** A table of `rows` body rows (plus the header), for long and multi-page tables. */
 export function numberedTable(rows: number, seed = 1): TableText {
-  const body = Array.from({ length: rows }, (_, i) => [`Order ${1000 + seed * 100 + i}`, `Customer ${String.fromCharCode(65 + ((i * 7 + seed) % 26))}${i}`, `${(i * 37 + seed) % 90 + 10}`, `${((i * 131 + seed * 17) % 9000) / 100 + 5}`]);
+  const body = Array.from({ length: rows }, (_, i) => [`Order ${1000 + seed * 100 + i}`, `Customer ${String.fromCharCode(65 + ((i * 7 + seed) % 26))}${i}`, `${(i * 37 + seed) % 90 + 10}`, (((i * 131 + seed * 17) % 9000) / 100 + 5).toFixed(2)]);
   return [["Order", "Customer", "Items", "Amount"], ...body];
 }
 

@@ -80,16 +80,16 @@ async function ocrImage(image: Sharp, pageNumber: number, density: number | unde
   const { width, height, channels } = pixels.info;
   if (options.textLayerOnly) return { page: { pageNumber, width, height, unit: "pixel", angle: 0, paragraphs: [] }, tables: [] };
   const scale = density && density < LOW_DPI && width * height < 25_000_000 ? 2 : 1;
+  // Table rules are taken out before OCR (tesseract skips boxed text) and kept for the tables.
+  const rules = channels === 1 ? separateRules({ data: pixels.data, width, height }, { dpi: density ?? 300 }) : [];
   let encoder = sharp(pixels.data, { raw: { width, height, channels } });
   if (scale !== 1) encoder = encoder.resize(width * scale, height * scale, { kernel: "lanczos3" });
   // Tell tesseract the real resolution (it tunes its heuristics by it); unknown counts as 300.
   const png = await encoder.withMetadata({ density: (density ?? 300) * scale }).png({ compressionLevel: 1 }).toBuffer();
-  // Table rules are taken out before OCR (tesseract skips boxed text) and kept for the tables.
-  const separated = await separateRules(png, { dpi: (density ?? 300) * scale });
-  const reading = await readUpright(separated.image, options.ocr, options.signal);
+  const reading = await readUpright(png, options.ocr, options.signal);
   let paragraphs = ocrPageToParagraphs(reading, 1 / scale);
   let tables: ExtractedTable[] = [];
-  if (options.tables) ({ paragraphs, tables } = tablesOfScan(pageNumber, paragraphs, reading, separated.rules, { unitPerPixel: 1 / scale, unitsPerInch: density ?? 300 }));
+  if (options.tables) ({ paragraphs, tables } = tablesOfScan(pageNumber, paragraphs, reading, rules, { unitPerPixel: 1, unitsPerInch: density ?? 300 }));
   return {
     page: { pageNumber, width, height, unit: "pixel", angle: reading.angle, paragraphs, ...(reading.unreadable ? { unreadable: reading.unreadable } : {}) },
     tables,

@@ -4,7 +4,6 @@
  * merged later with the other rules (pdfTables.ts). The rules are also erased from the image
  * before OCR: tesseract takes boxed text for pictures and skips it.
  */
-import sharp from "sharp";
 import type { Rule } from "./pdfRules.js";
 
 export interface GreyImage {
@@ -20,65 +19,59 @@ const SHORTEST_INCHES = 0.25;
 /** A scanned rule may have a pixel or two missing; a gap this long still joins a run. */
 const GAP_PIXELS = 2;
 
-export interface SeparatedRules {
-  /** The image to OCR: the input itself when it has no rules, else a PNG without them. */
-  image: Buffer;
-  /** Rules in the image's pixels. */
-  rules: Rule[];
-}
-
-/** Finds an encoded image's rules and erases them for OCR. */
-export async function separateRules(image: Buffer, options: { dpi: number }): Promise<SeparatedRules> {
-  const { data, info } = await sharp(image).greyscale().raw().toBuffer({ resolveWithObject: true });
-  const grey = { data, width: info.width, height: info.height };
-  const rules = rulesOfImage(grey, { dpi: options.dpi, unitPerPixel: 1 });
-  if (rules.length === 0) return { image, rules };
+/**
+ * Finds a grey image's rules and erases them in place (white), for OCR; returns them in pixels.
+ * Works on pixels the reader already holds: decoding a page's PNG again would cost more than OCR
+ * can spare.
+ */
+export function separateRules(image: GreyImage, options: { dpi: number }): Rule[] {
+  const rules = rulesOfImage(image, { dpi: options.dpi, unitPerPixel: 1 });
+  const { data, width } = image;
   for (const rule of rules) {
-    const y = Math.floor(rule.y0);
-    const x = Math.floor(rule.x0);
-    if (rule.direction === "h") data.fill(255, y * grey.width + rule.x0, y * grey.width + rule.x1);
-    else for (let row = rule.y0; row < rule.y1; row++) data[row * grey.width + x] = 255;
+    if (rule.direction === "h") data.fill(255, Math.floor(rule.y0) * width + rule.x0, Math.floor(rule.y0) * width + rule.x1);
+    else for (let y = rule.y0, x = Math.floor(rule.x0); y < rule.y1; y++) data[y * width + x] = 255;
   }
-  const erased = await sharp(data, { raw: { width: info.width, height: info.height, channels: 1 } })
-    .withMetadata({ density: options.dpi })
-    .png({ compressionLevel: 1 })
-    .toBuffer();
-  return { image: erased, rules };
+  return rules;
 }
 
-/** `unitPerPixel` converts pixels to the page's unit (1 for images in pixels, 1/dpi for inches). */
+/**
+ * `unitPerPixel` converts pixels to the page's unit (1 for images in pixels, 1/dpi for inches).
+ * One pass over the pixels in memory order: runs across are followed along each row, runs down
+ * by a start and last-ink position per column.
+ */
 export function rulesOfImage(image: GreyImage, options: { dpi: number; unitPerPixel: number }): Rule[] {
   const shortest = Math.max(8, Math.round(SHORTEST_INCHES * options.dpi));
   const { data, width, height } = image;
   const scale = options.unitPerPixel;
   const rules: Rule[] = [];
+  const downStart = new Int32Array(width).fill(-1);
+  const downLast = new Int32Array(width).fill(-1);
+  const closeDown = (x: number) => {
+    if (downLast[x] + 1 - downStart[x] >= shortest) {
+      rules.push({ direction: "v", x0: (x + 0.5) * scale, y0: downStart[x] * scale, x1: (x + 0.5) * scale, y1: (downLast[x] + 1) * scale });
+    }
+    downStart[x] = -1;
+  };
   for (let y = 0; y < height; y++) {
-    for (const [start, end] of runs(width, (x) => data[y * width + x] < INK, shortest)) {
-      rules.push({ direction: "h", x0: start * scale, y0: (y + 0.5) * scale, x1: end * scale, y1: (y + 0.5) * scale });
+    const row = y * width;
+    let acrossStart = -1;
+    let acrossLast = -1;
+    for (let x = 0; x < width; x++) {
+      if (data[row + x] < INK) {
+        if (acrossStart < 0) acrossStart = x;
+        acrossLast = x;
+        if (downStart[x] < 0) downStart[x] = y;
+        downLast[x] = y;
+      } else {
+        if (acrossStart >= 0 && x - acrossLast > GAP_PIXELS) {
+          if (acrossLast + 1 - acrossStart >= shortest) rules.push({ direction: "h", x0: acrossStart * scale, y0: (y + 0.5) * scale, x1: (acrossLast + 1) * scale, y1: (y + 0.5) * scale });
+          acrossStart = -1;
+        }
+        if (downStart[x] >= 0 && y - downLast[x] > GAP_PIXELS) closeDown(x);
+      }
     }
+    if (acrossStart >= 0 && acrossLast + 1 - acrossStart >= shortest) rules.push({ direction: "h", x0: acrossStart * scale, y0: (y + 0.5) * scale, x1: (acrossLast + 1) * scale, y1: (y + 0.5) * scale });
   }
-  for (let x = 0; x < width; x++) {
-    for (const [start, end] of runs(height, (y) => data[y * width + x] < INK, shortest)) {
-      rules.push({ direction: "v", x0: (x + 0.5) * scale, y0: start * scale, x1: (x + 0.5) * scale, y1: end * scale });
-    }
-  }
+  for (let x = 0; x < width; x++) if (downStart[x] >= 0) closeDown(x);
   return rules;
-}
-
-/** Runs of inked positions along one line at least `shortest` long, as [start, end). */
-function runs(length: number, inked: (i: number) => boolean, shortest: number): [number, number][] {
-  const found: [number, number][] = [];
-  let start = -1;
-  let lastInk = -1;
-  for (let i = 0; i <= length; i++) {
-    const ink = i < length && inked(i);
-    if (ink) {
-      if (start < 0) start = i;
-      lastInk = i;
-    } else if (start >= 0 && i - lastInk > GAP_PIXELS) {
-      if (lastInk + 1 - start >= shortest) found.push([start, lastInk + 1]);
-      start = -1;
-    }
-  }
-  return found;
 }

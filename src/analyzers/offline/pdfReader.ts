@@ -9,7 +9,6 @@ import { joinContinuedTables } from "./tableContinuation.js";
 import { ocrPageToParagraphs } from "./ocrLayout.js";
 import type { OcrPool } from "./ocrPool.js";
 import { selectPages } from "./pageSelection.js";
-import { separateRules } from "./imageRules.js";
 import { tablesOfScan } from "./scanTables.js";
 import { readUpright } from "./uprightOcr.js";
 import type { PdfPageContent } from "./pdfPageReader.js";
@@ -63,12 +62,11 @@ export async function readPdf(bytes: Uint8Array, options: PdfReadOptions): Promi
         continue;
       }
       options.signal?.throwIfAborted();
-      // Table rules are taken out before OCR (tesseract skips boxed text) and kept for the tables.
-      const separated = await separateRules(Buffer.from(content.png.buffer, content.png.byteOffset, content.png.byteLength), { dpi: content.dpi });
-      const reading = await readUpright(separated.image, options.ocr, options.signal);
+      // The worker took the table rules out of the rendering (tesseract skips boxed text).
+      const reading = await readUpright(Buffer.from(content.png.buffer, content.png.byteOffset, content.png.byteLength), options.ocr, options.signal);
       let paragraphs = ocrPageToParagraphs(reading, 1 / content.dpi);
       if (options.tables) {
-        const found = tablesOfScan(content.frame.pageNumber, paragraphs, reading, separated.rules, { unitPerPixel: 1 / content.dpi, unitsPerInch: 1 });
+        const found = tablesOfScan(content.frame.pageNumber, paragraphs, reading, content.rules, { unitPerPixel: 1 / content.dpi, unitsPerInch: 1 });
         paragraphs = found.paragraphs;
         tables.push(...found.tables);
       }

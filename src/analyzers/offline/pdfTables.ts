@@ -204,7 +204,8 @@ function borderlessTables(words: PlacedWord[]): FoundTable[] {
   for (const row of rows) {
     const previous = run.at(-1);
     const height = Math.max(...row.map((s) => s.bottom - s.top));
-    const continues = previous && row[0].top - Math.max(...previous.map((s) => s.bottom)) < 1.5 * height;
+    // Rows further apart than this are separate blocks (OCR boxes are tight: glyph height only).
+    const continues = previous && row[0].top - Math.max(...previous.map((s) => s.bottom)) < 2.5 * height;
     if (row.length >= 2 && (continues || run.length === 0)) run.push(row);
     else {
       close();
