@@ -5,7 +5,7 @@ import sharp from "sharp";
 import type { AnalyzeResult, DocumentTable } from "../../src/analyzers/analyzeResult.js";
 import { createOfflineAnalyzer } from "../../src/analyzers/offline/offlineAnalyzer.js";
 import { expectedCells, INVOICE_TABLE, makeMergedDocx, makeMergedRuledPdf, renderTablePng, makeTableDocx, makeTableHtml, makeTablePdf, numberedTable, type TableText } from "../support/tables.js";
-import { makeTextPdf, SAMPLE_LINES } from "../support/documents.js";
+import { makeTextPdf, renderTextPng, SAMPLE_LINES, wordAccuracy, wordsOf } from "../support/documents.js";
 import { options, spanText } from "./helpers.js";
 
 const analyzer = createOfflineAnalyzer({ ocrWorkers: 1, timeoutMs: 60_000 });
@@ -149,6 +149,14 @@ describe("offline reader: tables in prebuilt-layout", () => {
       assertSpansRead(result, table);
     });
   }
+
+  it("the stems and bars of big letters on a scan are not table rules (their text is read, no table)", async () => {
+    const render = renderTextPng(["HIT THE LIMIT", "FILL IN TIME"], { dpi: 300, fontSizePt: 40 });
+    const png = await sharp(render.png).withMetadata({ density: 300 }).png().toBuffer();
+    const result = await layout(png, "poster.png");
+    assert.deepEqual(result.tables, []);
+    assert.ok(wordAccuracy(wordsOf(render.lines), result.pages[0].words!.map((w) => w.content)) >= 0.95, result.content);
+  });
 
   it("a scanned PDF page with a ruled table: the boxed text is read (prebuilt-read too) and the grid found in inches", async () => {
     const dpi = 200;

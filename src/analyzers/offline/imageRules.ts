@@ -73,5 +73,43 @@ export function rulesOfImage(image: GreyImage, options: { dpi: number; unitPerPi
     if (acrossStart >= 0 && acrossLast + 1 - acrossStart >= shortest) rules.push({ direction: "h", x0: acrossStart * scale, y0: (y + 0.5) * scale, x1: (acrossLast + 1) * scale, y1: (y + 0.5) * scale });
   }
   for (let x = 0; x < width; x++) if (downStart[x] >= 0) closeDown(x);
-  return rules;
+  return withoutThickStrokes(rules, (THICKEST_POINTS / 72) * options.dpi, scale);
+}
+
+/** Rules are thin lines; a stroke thicker than this (points) is part of big letters or a picture. */
+const THICKEST_POINTS = 2;
+
+/**
+ * Drops runs that belong to a thick band: runs on neighbouring pixel lines that overlap each
+ * other form a band (one line drawn several pixels thick), and a band thicker than `thickest`
+ * pixels is a letter's stem or bar (28 pt letters have 0.3 inch stems), not a rule.
+ */
+function withoutThickStrokes(rules: Rule[], thickest: number, scale: number): Rule[] {
+  const kept: Rule[] = [];
+  for (const direction of ["h", "v"] as const) {
+    const runs = rules.filter((rule) => rule.direction === direction);
+    const at = (rule: Rule) => (direction === "h" ? rule.y0 : rule.x0) / scale;
+    const span = (rule: Rule): [number, number] => (direction === "h" ? [rule.x0, rule.x1] : [rule.y0, rule.y1]);
+    runs.sort((a, b) => at(a) - at(b));
+    const parent = runs.map((_, i) => i);
+    const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i])));
+    for (let i = 0; i < runs.length; i++) {
+      for (let j = i + 1; j < runs.length && at(runs[j]) - at(runs[i]) <= 1.01; j++) {
+        const [a0, a1] = span(runs[i]);
+        const [b0, b1] = span(runs[j]);
+        if (Math.min(a1, b1) - Math.max(a0, b0) >= 0.5 * Math.min(a1 - a0, b1 - b0)) parent[find(j)] = find(i);
+      }
+    }
+    const extent = new Map<number, [number, number]>();
+    runs.forEach((rule, i) => {
+      const root = find(i);
+      const [low, high] = extent.get(root) ?? [Infinity, -Infinity];
+      extent.set(root, [Math.min(low, at(rule)), Math.max(high, at(rule))]);
+    });
+    runs.forEach((rule, i) => {
+      const [low, high] = extent.get(find(i))!;
+      if (high - low + 1 <= thickest) kept.push(rule);
+    });
+  }
+  return kept;
 }
