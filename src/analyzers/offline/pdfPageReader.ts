@@ -12,7 +12,7 @@ import { AnalyzerError } from "../analyzer.js";
 import type { ExtractedPage, ExtractedTable } from "./extractedDocument.js";
 import { rulesOfImage } from "./imageRules.js";
 import { rulesOfOperatorList, type Rule } from "./pdfRules.js";
-import { findPageTables } from "./pdfTables.js";
+import { findPageTables } from "./pageTables.js";
 import { textLayerToParagraphs, type PdfTextContent } from "./pdfTextLayer.js";
 
 type Pdfjs = typeof import("pdfjs-dist/legacy/build/pdf.mjs");

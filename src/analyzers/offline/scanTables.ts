@@ -6,7 +6,7 @@
  */
 import type { ExtractedParagraph, ExtractedTable } from "./extractedDocument.js";
 import type { Rule } from "./pdfRules.js";
-import { findPageTables } from "./pdfTables.js";
+import { findPageTables } from "./pageTables.js";
 import type { UprightReading } from "./uprightOcr.js";
 
 export interface ScanGeometry {
