@@ -1,7 +1,7 @@
 /**
  * Table rules in a scanned page: long straight runs of dark pixels, across (horizontal rules)
  * and down (vertical rules). Runs on neighbouring pixel rows are the same thick line; they are
- * merged later with the other rules (pdfTables.ts). The rules are also erased from the image
+ * merged later with the other rules (pageTables.ts). The rules are also erased from the image
  * before OCR: tesseract takes boxed text for pictures and skips it.
  */
 import type { Rule } from "./pdfRules.js";
