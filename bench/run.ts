@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only orchestration|storage|throughput|analyzers|uploadBatch|openaiBatch]`
+ * `npm run bench [-- --quick] [-- --only orchestration|storage|throughput|analyzers|reader|uploadBatch|openaiBatch]`
  *
  * Runs the benchmark sections in order, prints a table per section with its ratios and notes,
  * and saves bench/results/<section>.json, bench/results/latest.json (with the machine) and
@@ -18,6 +18,7 @@ import { runStorageBenchmark } from "./sections/storage.js";
 import { runThroughputBenchmark } from "./sections/throughput.js";
 import { runOpenAiBatchBenchmark } from "./sections/openaiBatch.js";
 import { runUploadBatchBenchmark } from "./sections/uploadBatch.js";
+import { runReaderBenchmark } from "./sections/reader.js";
 
 type SectionRunner = (options: { quick: boolean }) => Promise<SectionResult | undefined>;
 
@@ -41,6 +42,7 @@ const SECTIONS: Record<string, SectionRunner> = {
   storage: runStorageBenchmark,
   throughput: runThroughputBenchmark,
   analyzers: runAnalyzers,
+  reader: runReaderBenchmark,
   uploadBatch: runUploadBatchBenchmark,
   openaiBatch: runOpenAiBatchBenchmark,
 };

@@ -2,10 +2,13 @@
 import { sortFailures, statusText, type BatchView, type FailedItem } from "./batchView.js";
 import { ExitCode } from "./exitCodes.js";
 import { formatDuration, type OutputMode } from "./progress.js";
+import type { WarnedItem } from "./resultWarnings.js";
 
 export interface Summary {
   batch: BatchView;
   failed: FailedItem[];
+  /** Succeeded documents whose results carry warnings (an unreadable page, ...). */
+  warned?: WarnedItem[];
   /** Results written to disk, when the command downloads them. */
   downloaded?: { count: number; folder: string };
   elapsedMs?: number;
@@ -29,6 +32,10 @@ export function summaryText(summary: Summary, mode: OutputMode): string {
   const took = summary.elapsedMs === undefined ? "" : ` in ${formatDuration(summary.elapsedMs / 1000)}`;
   const lines = [`Batch ${batch.id} (${batch.label}) ${statusText(batch)}${took}: ${countsText(batch)}.`, ...batchErrorLines(batch)];
   if (failed.length > 0) lines.push(`Failed (${failed.length}):`, ...failureLines(failed));
+  if (summary.warned?.length) {
+    lines.push(`Succeeded with warnings (${summary.warned.length}):`);
+    for (const item of summary.warned) for (const warning of item.warnings) lines.push(`  ${item.name}: ${warning}`);
+  }
   if (summary.downloaded) lines.push(`Wrote ${summary.downloaded.count} results into ${summary.downloaded.folder}`);
   return `${lines.join("\n")}\n`;
 }

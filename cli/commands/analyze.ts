@@ -7,6 +7,7 @@ import { ExitCode, UsageError } from "../exitCodes.js";
 import { followWithProgress } from "../follow.js";
 import { DocumentIntelligenceDoor, failedDocuments, type DiBatchState } from "../frontDoors/documentIntelligence.js";
 import { outputModeFor, ProgressDisplay } from "../progress.js";
+import { warnedDocuments } from "../resultWarnings.js";
 import { exitCodeFor, printSummary } from "../summary.js";
 
 export interface AnalyzeOptions {
@@ -72,10 +73,12 @@ export async function analyze(source: string, options: AnalyzeOptions): Promise<
   const sourceBase = baseUrl(place.source.url);
   const nameOf = (sourceUrl: string) => relativeTo(place.prefix, blobNameIn(sourceBase, sourceUrl) ?? sourceUrl);
   const downloaded = options.out ? await downloadResults(final, place, nameOf, options.out) : undefined;
+  const warned = await warnedDocuments(place.results, resultBlobs(final, place, nameOf));
   printSummary(
     {
       batch: final.view,
       failed: failedDocuments(final.details, nameOf),
+      ...(warned.length ? { warned } : {}),
       ...(downloaded !== undefined ? { downloaded: { count: downloaded, folder: path.resolve(options.out!) } } : {}),
       elapsedMs: Date.now() - started,
     },
@@ -127,20 +130,24 @@ async function containerPlace(sourceUrl: string, options: AnalyzeOptions): Promi
 }
 
 async function downloadResults(final: DiBatchState, place: BatchPlace, nameOf: (sourceUrl: string) => string, outDir: string): Promise<number> {
+  const blobs = resultBlobs(final, place, nameOf).map(({ blobName, relativePath }) => ({ blobName, relativePath }));
+  return downloadBlobs({ container: place.results, blobs, outDir });
+}
+
+/** The result blob of each succeeded document, and of each skipped one (it had a result from an earlier run). */
+function resultBlobs(final: DiBatchState, place: BatchPlace, nameOf: (sourceUrl: string) => string): { blobName: string; relativePath: string; name: string }[] {
   const resultsBase = baseUrl(place.results.url);
-  // Skipped documents already had a result from an earlier run: it is downloaded too.
-  const blobs = final.details.flatMap((detail) => {
+  return final.details.flatMap((detail) => {
     if (detail.status === "succeeded" && detail.resultUrl) {
       const blobName = blobNameIn(resultsBase, detail.resultUrl);
-      return blobName ? [{ blobName, relativePath: relativeTo(place.resultPrefix, blobName) }] : [];
+      return blobName ? [{ blobName, relativePath: relativeTo(place.resultPrefix, blobName), name: nameOf(detail.sourceUrl) }] : [];
     }
     if (detail.status === "skipped") {
       const relativePath = `${nameOf(detail.sourceUrl)}.ocr.json`;
-      return [{ blobName: place.resultPrefix + relativePath, relativePath }];
+      return [{ blobName: place.resultPrefix + relativePath, relativePath, name: nameOf(detail.sourceUrl) }];
     }
     return [];
   });
-  return downloadBlobs({ container: place.results, blobs, outDir });
 }
 
 function normalizePrefix(prefix: string): string {

@@ -43,6 +43,38 @@ export interface DocumentParagraph {
   spans: DocumentSpan[];
 }
 
+export interface DocumentTableCell {
+  kind?: "columnHeader" | "rowHeader";
+  rowIndex: number;
+  columnIndex: number;
+  rowSpan?: number;
+  columnSpan?: number;
+  content: string;
+  boundingRegions?: BoundingRegion[];
+  spans: DocumentSpan[];
+  /** JSON pointers to the paragraphs holding the cell's text ("/paragraphs/3"). */
+  elements?: string[];
+}
+
+export interface DocumentTable {
+  rowCount: number;
+  columnCount: number;
+  cells: DocumentTableCell[];
+  boundingRegions?: BoundingRegion[];
+  spans: DocumentSpan[];
+}
+
+/** Document Intelligence's `warnings[]` entry: the analysis succeeded, but something in it is doubtful. */
+export interface AnalyzeWarning {
+  code: string;
+  message: string;
+  /** JSON pointer into the result, e.g. "/pages/0". */
+  target?: string;
+}
+
+/** The `warnings[].code` of a page the offline reader's OCR could not read (scanned noise, an unreadable photo). */
+export const UNREADABLE_PAGE_WARNING = "PageNotReadable";
+
 export interface AnalyzeResult {
   apiVersion: string;
   modelId: string;
@@ -51,11 +83,11 @@ export interface AnalyzeResult {
   contentFormat?: ContentFormat;
   pages: DocumentPage[];
   paragraphs?: DocumentParagraph[];
-  tables?: unknown[];
+  tables?: DocumentTable[];
   styles?: unknown[];
   languages?: unknown[];
   documents?: unknown[];
-  warnings?: { code: string; message: string; target?: string }[];
+  warnings?: AnalyzeWarning[];
   [extra: string]: unknown;
 }
 

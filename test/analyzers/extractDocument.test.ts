@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import sharp from "sharp";
 import { parseExtractionSchema } from "../../src/analyzers/llmExtraction/extractionSchema.js";
 import { extractDocument } from "../../src/analyzers/llmExtraction/extractDocument.js";
+import { ExtractionError } from "../../src/analyzers/llmExtraction/extractWithLlm.js";
 import { createAnalyzerRegistry } from "../../src/analyzers/registry.js";
 import { readSettings } from "../../src/config/settings.js";
 import { createLlmUpstream } from "../../src/llm/upstream.js";
-import { makeDocx, makePlainText, makeTextPdf, PLAIN_STRUCTURED_TEXT } from "../support/documents.js";
+import { makeDocx, makeNoiseScan, makePlainText, makeTextPdf, PLAIN_STRUCTURED_TEXT, renderTextPng } from "../support/documents.js";
 import { startFakeOpenAiUpstream, type FakeOpenAiUpstream } from "../support/fakeOpenAiUpstream.js";
 
 let fake: FakeOpenAiUpstream;
@@ -74,5 +76,26 @@ describe("extracting one uploaded document", () => {
     assert.equal((whole.result as { statements: unknown[] }).statements.length, 3);
     const second = await extractDocument(services(), { bytes: pdf.bytes, name: "long.pdf" }, { prompt: "Get", schema: titledSchema(), ocr: "DEFAULT", textOnly: false, model: "extract-test", pageRange: [2] });
     assert.deepEqual((second.result as { statements: { customer: string }[] }).statements.map((s) => s.customer), ["Betelgeuse"]);
+  });
+
+  it("refuses to extract from a scan it could not read (no empty fields as a success)", async () => {
+    fake.reset();
+    const noise = await makeNoiseScan({ width: 600, height: 400 });
+    await assert.rejects(
+      extractDocument(services(), { bytes: noise, name: "noise.png" }, { prompt: "Get statements", schema: titledSchema(), ocr: "DEFAULT", textOnly: false, model: "extract-test" }),
+      (error: unknown) => error instanceof ExtractionError && /could not be read.*page 1/.test(error.message),
+    );
+    assert.equal(fake.requests.length, 0, "no LLM call over OCR noise");
+  });
+
+  it("tells the model which page could not be read when others could", async () => {
+    fake.reset();
+    fake.script({ answer: chunkAnswer });
+    const text = renderTextPng(["Statement page for Aldebaran", "Customer Aldebaran owes money"], { dpi: 300 });
+    const noise = await makeNoiseScan({ width: 600, height: 400 });
+    const tiff = await sharp([text.png, await sharp(noise).resize(text.width, text.height, { fit: "fill" }).png().toBuffer()], { join: { animated: true } }).tiff().toBuffer();
+    const { result } = await extractDocument(services(), { bytes: tiff, name: "mixed.tif" }, { prompt: "Get statements", schema: titledSchema(), ocr: "DEFAULT", textOnly: false, model: "extract-test" });
+    assert.match(JSON.stringify(fake.requests[0].body.messages), /page 2 of this document could not be read/);
+    assert.deepEqual((result as { statements: { customer: string }[] }).statements.map((s) => s.customer), ["Aldebaran"]);
   });
 });

@@ -5,7 +5,7 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { cliEnv, emptyDataDir, runCli } from "../support/cli.js";
 import { createContainer, listBlobNames, sasUrlFor, startDocbatch, type Docbatch } from "../support/docbatchHost.js";
-import { makeCorruptPdf, makeTextPdf } from "../support/documents.js";
+import { makeCorruptPdf, makeNoiseScan, makeTextPdf } from "../support/documents.js";
 
 interface JsonSummary {
   batch: { id: string; status: string; outcome: string; counts: { succeeded: number; failed: number; skipped: number; total?: number } };
@@ -92,6 +92,16 @@ describe("docbatch analyze (the CLI as a process against the app)", () => {
 
     const redone = JSON.parse((await runCli(["analyze", folder, "--container", container, "--json", "--overwrite"], { env })).stdout) as JsonSummary;
     assert.deepEqual(redone.batch.counts, { succeeded: 2, failed: 0, skipped: 0, total: 2, canceled: 0 });
+  });
+
+  test("documents that succeeded with warnings (a page of noise) are listed after the summary, in text and JSON", async () => {
+    const folder = await documentFolder({ "clean.txt": "Readable text", "scans/noise.png": await makeNoiseScan({ width: 600, height: 400 }) });
+    const run = await runCli(["analyze", folder], { env });
+    assert.equal(run.exitCode, 0, run.stderr);
+    assert.match(run.stdout, /2 succeeded, 0 failed/);
+    assert.match(run.stdout, /Succeeded with warnings \(1\):\n {2}scans\/noise\.png: PageNotReadable: Page 1 could not be read/);
+    const json = JSON.parse((await runCli(["analyze", folder, "--json"], { env })).stdout) as JsonSummary & { warned?: { name: string; warnings: string[] }[] };
+    assert.deepEqual(json.warned?.map((item) => item.name), ["scans/noise.png"]);
   });
 
   test("a container URL with --prefix and --results is analyzed in place", async () => {

@@ -304,6 +304,26 @@ export async function encodeBmp(png: Buffer): Promise<Buffer> {
 }
 
 /**
+ * A scan of no text: a deterministic scatter of glyph-sized strokes, ink in a text-like density
+ * (OCR reads it as fragments of letters and symbols). PNG.
+ */
+export async function makeNoiseScan(options: { width?: number; height?: number } = {}): Promise<Buffer> {
+  const width = options.width ?? 1200;
+  const height = options.height ?? 800;
+  let seed = 12345;
+  const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const strokes: string[] = [];
+  // About one stroke per 2400 square pixels, as in the first test scans that read as junk.
+  for (let i = 0; i < (width * height) / 2400; i++) {
+    const [x, y] = [random() * width, random() * height];
+    const curve = Array.from({ length: 4 }, () => (random() * 40 - 20).toFixed(1)).join(" ");
+    strokes.push(`<path d="M${x.toFixed(1)} ${y.toFixed(1)} q${curve}" stroke="black" stroke-width="${(2 + random() * 5).toFixed(1)}" fill="none"/>`);
+  }
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="white"/>${strokes.join("")}</svg>`;
+  return sharp(Buffer.from(svg)).png().toBuffer();
+}
+
+/**
  * A scanned document: each page is an image of rendered text placed on a Letter page, with no
  * text layer. Word boxes are in inches on the page.
  */

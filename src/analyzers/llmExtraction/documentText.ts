@@ -1,4 +1,4 @@
-import type { AnalyzeResult } from "../analyzeResult.js";
+import { UNREADABLE_PAGE_WARNING, type AnalyzeResult } from "../analyzeResult.js";
 import type { Analyzer } from "../analyzer.js";
 import type { AnalyzerRegistry } from "../registry.js";
 import { AnalyzerError } from "../analyzer.js";
@@ -65,4 +65,21 @@ export async function readDocumentText(request: DocumentTextRequest): Promise<{ 
     throw new AnalyzerError("InvalidContent", "the document has no text layer, and ocr NONE reads text layers only (scans and images are not OCR'd); use ocr DEFAULT to read it");
   }
   return { markdown: result.content, pageCount: result.pages?.length ?? 0, result };
+}
+
+/**
+ * Pages the reader warned it could not read, and whether any page was read: the LLM must not
+ * be asked to extract from OCR noise as though it were the document.
+ */
+export function readability(result: AnalyzeResult): { unreadablePages: number[]; anyPageRead: boolean } {
+  const unreadable = new Set<number>();
+  for (const warning of result.warnings ?? []) {
+    const index = warning.code === UNREADABLE_PAGE_WARNING ? /^\/pages\/(\d+)$/.exec(warning.target ?? "")?.[1] : undefined;
+    if (index !== undefined) unreadable.add(Number(index));
+  }
+  const pages = result.pages ?? [];
+  return {
+    unreadablePages: [...unreadable].sort((a, b) => a - b).map((index) => pages[index]?.pageNumber ?? index + 1),
+    anyPageRead: pages.some((page, index) => !unreadable.has(index) && (page.words?.length ?? 0) > 0) || (pages.length === 0 && result.content.trim() !== ""),
+  };
 }

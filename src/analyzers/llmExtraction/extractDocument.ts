@@ -1,7 +1,7 @@
 import type { LlmUpstream } from "../../llm/upstream.js";
 import type { AnalyzerRegistry } from "../registry.js";
 import { parseExtractionSchema, type ExtractionSchema } from "./extractionSchema.js";
-import { readDocumentText, type OcrLevel } from "./documentText.js";
+import { readability, readDocumentText, type OcrLevel } from "./documentText.js";
 import { mergeExtractions, pageChunks } from "./chunking.js";
 import { ExtractionError, extractWithLlm } from "./extractWithLlm.js";
 import { locateValues, type SourceLocation } from "./sourceLocations.js";
@@ -36,7 +36,16 @@ export async function extractDocument(
   if (options.textOnly) return { result: markdown, tokenCount: 0 };
   // A prompt without a schema still answers JSON: one free-form object.
   const schema = options.schema ?? parseExtractionSchema('{"type":"object"}');
-  const prompt = options.prompt ?? "Extract the data the schema describes.";
+  const { unreadablePages, anyPageRead } = readability(read);
+  const pageList = unreadablePages.join(", ");
+  if (unreadablePages.length && !anyPageRead) {
+    throw new ExtractionError(`the document could not be read: OCR found no readable text on page ${pageList} (${read.warnings?.[0]?.message ?? "unreadable"}); nothing was extracted`);
+  }
+  const basePrompt = options.prompt ?? "Extract the data the schema describes.";
+  // Some pages read, some not: the model is told which text is OCR noise rather than the document.
+  const prompt = unreadablePages.length
+    ? `${basePrompt}\n\nNote: page ${pageList} of this document could not be read (its text below is OCR noise). Do not take values from it; leave out what only that page could answer.`
+    : basePrompt;
   const chunks = options.contextTokens ? pageChunks(read, options.contextTokens) : [markdown];
   let tokenCount = 0;
   const parts: unknown[] = [];

@@ -3,7 +3,7 @@
  * lines of words, with positions where the format has them. Offsets are computed later, in one
  * place (resultBuilder.ts), so every format gets the same content and span rules.
  */
-export type ParagraphRole = "title" | "sectionHeading";
+export type ParagraphRole = "title" | "sectionHeading" | "pageHeader" | "pageFooter" | "pageNumber";
 
 export interface ExtractedWord {
   text: string;
@@ -36,10 +36,38 @@ export interface ExtractedPage {
   /** Clockwise rotation of the text, degrees in (-180, 180]. */
   angle?: number;
   paragraphs: ExtractedParagraph[];
+  /** Why OCR could not read the page (it still has whatever text was recognized). */
+  unreadable?: string;
+}
+
+export type TableCellKind = "columnHeader" | "rowHeader";
+
+export interface ExtractedTableCell {
+  rowIndex: number;
+  columnIndex: number;
+  rowSpan?: number;
+  columnSpan?: number;
+  kind?: TableCellKind;
+  /** The page the cell is on (a table may continue on the next page). */
+  pageNumber: number;
+  /** The cell's text: paragraphs that are also in its page's `paragraphs`, in order; none for an empty cell. */
+  paragraphs: ExtractedParagraph[];
+  polygon?: number[];
+}
+
+/** A table's grid over paragraphs of one or more consecutive pages, row by row. */
+export interface ExtractedTable {
+  rowCount: number;
+  columnCount: number;
+  cells: ExtractedTableCell[];
+  /** The table's outline on each page it covers, when the format has positions. */
+  regions?: { pageNumber: number; polygon: number[] }[];
 }
 
 export interface ExtractedDocument {
   pages: ExtractedPage[];
+  /** Tables, in reading order; their cells' paragraphs are in the pages' paragraphs. */
+  tables?: ExtractedTable[];
 }
 
 /** The bounding rectangle of some polygons, as a polygon (clockwise from top-left). */

@@ -33,6 +33,8 @@ export interface OcrWord {
 export interface OcrLine {
   words: OcrWord[];
   box: OcrBox;
+  /** Start and end of the baseline: its slope is the page's skew. */
+  baseline?: OcrBox;
 }
 export interface OcrParagraph {
   lines: OcrLine[];
@@ -183,7 +185,7 @@ function toOcrPage(page: Page): OcrPage {
         const words = line.words
           .filter((word) => word.text.trim() !== "")
           .map((word) => ({ text: word.text.trim(), box: round(word.bbox), confidence: Math.max(0, Math.min(1, word.confidence / 100)) }));
-        if (words.length) lines.push({ words, box: round(line.bbox) });
+        if (words.length) lines.push({ words, box: round(line.bbox), ...(line.baseline ? { baseline: round(line.baseline) } : {}) });
       }
       if (lines.length) paragraphs.push({ lines, box: round(paragraph.bbox) });
     }

@@ -11,7 +11,7 @@ import { readDocx } from "./docxReader.js";
 import type { ExtractedDocument } from "./extractedDocument.js";
 import { readHtml } from "./htmlReader.js";
 import { readImage } from "./imageReader.js";
-import { assignRolesBySize } from "./layoutRoles.js";
+import { assignPageFurnitureRoles, assignRolesBySize } from "./layoutRoles.js";
 import { OcrPool } from "./ocrPool.js";
 import { parsePageOption, selectPages } from "./pageSelection.js";
 import { readPdf } from "./pdfReader.js";
@@ -23,7 +23,7 @@ import { DEFAULT_MAX_TEXT_CHARACTERS, refuseTextBeyond } from "./textLimit.js";
 
 export const OFFLINE_MODELS: readonly ModelDescription[] = [
   { modelId: "prebuilt-read", description: "Extract text: words, lines and paragraphs with positions (runs offline in docbatch).", runsOn: "offline" },
-  { modelId: "prebuilt-layout", description: "Extract text and structure: paragraphs with title and heading roles, markdown output (runs offline in docbatch).", runsOn: "offline" },
+  { modelId: "prebuilt-layout", description: "Extract text and structure: tables, paragraphs with title, heading, page header and footer roles, markdown output (runs offline in docbatch).", runsOn: "offline" },
 ];
 
 export interface OfflineAnalyzerOptions {
@@ -70,12 +70,16 @@ export function createOfflineAnalyzer(options: OfflineAnalyzerOptions): OfflineA
       // Text documents were measured before decoding; PDFs, DOCX and HTML only show their text now.
       refuseTextBeyond(document, maxTextCharacters);
       const layout = input.modelId === "prebuilt-layout";
-      if (layout) assignRolesBySize(document);
+      if (layout) {
+        assignRolesBySize(document);
+        assignPageFurnitureRoles(document);
+      }
       return buildAnalyzeResult(document, {
         modelId: input.modelId,
         stringIndexType: input.options.stringIndexType,
         outputContentFormat: input.options.outputContentFormat,
         withRoles: layout,
+        withTables: layout,
       });
     },
     close: async () => {
@@ -97,9 +101,17 @@ async function extract(input: AnalyzeInput, context: ExtractContext): Promise<Ex
   const pages = input.options.pages;
   switch (format.kind) {
     case "pdf":
-      return readPdf(input.bytes, { pages, pdf: context.pdf, ocr: context.ocr, signal: context.signal, ocrDpi: context.ocrDpi, textLayerOnly: input.textLayerOnly });
+      return readPdf(input.bytes, {
+        pages,
+        pdf: context.pdf,
+        ocr: context.ocr,
+        signal: context.signal,
+        ocrDpi: context.ocrDpi,
+        textLayerOnly: input.textLayerOnly,
+        tables: input.modelId === "prebuilt-layout",
+      });
     case "image":
-      return readImage(input.bytes, format.mime, { pages, ocr: context.ocr, signal: context.signal, textLayerOnly: input.textLayerOnly });
+      return readImage(input.bytes, format.mime, { pages, ocr: context.ocr, signal: context.signal, textLayerOnly: input.textLayerOnly, tables: input.modelId === "prebuilt-layout" });
     case "docx":
       return onePage(await readDocx(input.bytes), pages);
     case "html":

@@ -9,7 +9,10 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { createCanvas } from "@napi-rs/canvas";
 import { AnalyzerError } from "../analyzer.js";
-import type { ExtractedPage } from "./extractedDocument.js";
+import type { ExtractedPage, ExtractedTable } from "./extractedDocument.js";
+import { rulesOfImage } from "./imageRules.js";
+import { rulesOfOperatorList, type Rule } from "./pdfRules.js";
+import { findPageTables } from "./pageTables.js";
 import { textLayerToParagraphs, type PdfTextContent } from "./pdfTextLayer.js";
 
 type Pdfjs = typeof import("pdfjs-dist/legacy/build/pdf.mjs");
@@ -42,13 +45,15 @@ export interface PdfPageFrame {
  * not asked to render) only its size: a page without a text layer when OCR is off.
  */
 export type PdfPageContent =
-  | { kind: "text"; page: ExtractedPage }
-  | { kind: "scan"; frame: PdfPageFrame; png: Uint8Array; dpi: number }
+  | { kind: "text"; page: ExtractedPage; tables?: ExtractedTable[] }
+  | { kind: "scan"; frame: PdfPageFrame; png: Uint8Array; dpi: number; rules: Rule[] }
   | { kind: "noText"; frame: PdfPageFrame };
 
 /** How a page without a text layer is handed back: rendered at `ocrDpi` for OCR, or (absent) not at all. */
 export interface PdfPageRequest {
   ocrDpi?: number;
+  /** Find tables on text-layer pages (their cells' paragraphs are the page's). */
+  tables?: boolean;
 }
 
 export interface OpenPdf {
@@ -89,25 +94,42 @@ export async function openPdf(data: Uint8Array): Promise<OpenPdf> {
   };
 }
 
-async function readPage(lib: Pdfjs, page: PdfPage, { ocrDpi }: PdfPageRequest): Promise<PdfPageContent> {
+async function readPage(lib: Pdfjs, page: PdfPage, { ocrDpi, tables }: PdfPageRequest): Promise<PdfPageContent> {
   const viewport = page.getViewport({ scale: 1 });
   const frame: PdfPageFrame = { pageNumber: page.pageNumber, width: viewport.width / 72, height: viewport.height / 72, unit: "inch" };
   const text = (await page.getTextContent()) as unknown as PdfTextContent;
   const layer = textLayerToParagraphs(lib, text, viewport.transform);
+  if (layer && tables) {
+    const rules = rulesOfOperatorList(lib, await page.getOperatorList(), viewport.transform);
+    const found = findPageTables(frame.pageNumber, layer.paragraphs, rules);
+    return { kind: "text", page: { ...frame, angle: layer.angle, paragraphs: found.paragraphs }, tables: found.tables };
+  }
   if (layer) return { kind: "text", page: { ...frame, ...layer } };
   if (ocrDpi === undefined) return { kind: "noText", frame };
   // No text layer: a scanned page, rendered here and OCR'd by the caller.
-  return { kind: "scan", frame, png: await renderPage(page, ocrDpi / 72), dpi: ocrDpi };
+  return { kind: "scan", frame, ...(await renderPage(page, ocrDpi)), dpi: ocrDpi };
 }
 
-async function renderPage(page: PdfPage, scale: number): Promise<Uint8Array> {
+/** The page rendered at `dpi` for OCR, its table rules (pixels) found and erased from it. */
+async function renderPage(page: PdfPage, dpi: number): Promise<{ png: Uint8Array; rules: Rule[] }> {
+  const scale = dpi / 72;
   const viewport = page.getViewport({ scale });
   const canvas = createCanvas(Math.ceil(viewport.width), Math.ceil(viewport.height));
   const context = canvas.getContext("2d");
   context.fillStyle = "#ffffff";
   context.fillRect(0, 0, canvas.width, canvas.height);
   await page.render({ canvas: canvas as unknown as HTMLCanvasElement, canvasContext: context as unknown as CanvasRenderingContext2D, viewport }).promise;
+  const rgba = context.getImageData(0, 0, canvas.width, canvas.height).data;
+  const grey = new Uint8Array(canvas.width * canvas.height);
+  for (let i = 0; i < grey.length; i++) grey[i] = (rgba[i * 4] * 77 + rgba[i * 4 + 1] * 150 + rgba[i * 4 + 2] * 29) >> 8;
+  const rules = rulesOfImage({ data: grey, width: canvas.width, height: canvas.height }, { dpi, unitPerPixel: 1 });
+  // Tesseract skips boxed text: the rules are painted out (two pixels wider for antialiasing).
+  context.fillStyle = "#ffffff";
+  for (const rule of rules) {
+    if (rule.direction === "h") context.fillRect(rule.x0, rule.y0 - 1.5, rule.x1 - rule.x0, 3);
+    else context.fillRect(rule.x0 - 1.5, rule.y0, 3, rule.y1 - rule.y0);
+  }
   // A copy in an ArrayBuffer of its own: it can be transferred to the main thread (the canvas's
   // buffer is native memory that cannot be detached).
-  return new Uint8Array(canvas.toBuffer("image/png"));
+  return { png: new Uint8Array(canvas.toBuffer("image/png")), rules };
 }
