@@ -40,7 +40,8 @@ describe("README quick start: upload without az, then the saved analyze.mjs", ()
     await run(process.execPath, [path.join(repo, "scripts/upload.mjs"), "--create", "results"], { env });
     assert.deepEqual(await listBlobNames(docbatch.blobService.getContainerClient("docs")), ["a.txt", "sub/b.md"]);
 
-    const snippetDir = path.join(repo, "dist", "readme-snippet");
+    // Inside the clone (its packages resolve as they do for a user saving the file there), outside dist/ (the deployed package).
+    const snippetDir = path.join(repo, "test-output", "readme-snippet");
     mkdirSync(snippetDir, { recursive: true });
     const script = path.join(snippetDir, "analyze.mjs");
     writeFileSync(script, readmeSnippet());

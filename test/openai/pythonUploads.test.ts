@@ -65,5 +65,13 @@ describe("OpenAI Uploads API through the official Python client", () => {
     assert.deepEqual(outcome.wrongMd5, { status: 400, code: "md5_mismatch", param: "md5" });
     assert.equal(outcome.cancelled.status, "cancelled");
     assert.deepEqual(outcome.late, { status: 400, code: "upload_not_pending" });
+
+    // The same file in one request is what the host refuses (its bare 413): parts are the way in.
+    const form = new FormData();
+    form.set("purpose", "batch");
+    form.set("file", new Blob([content]), "requests.jsonl");
+    const whole = await fetch(`${docbatch.host.url}/v1/files`, { method: "POST", headers: { authorization: `Bearer ${docbatch.apiKey}` }, body: form });
+    assert.equal(whole.status, 413);
+    await whole.body?.cancel();
   });
 });
