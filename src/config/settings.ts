@@ -56,7 +56,7 @@ export const settingCatalogue: readonly SettingDescription[] = [
   { name: "DOCBATCH_UPLOAD_MAX_DOCUMENT_BYTES", default: "52428800", description: "Largest document one upload may carry (DocuDevs API); a larger one gets 413." },
   { name: "DOCBATCH_UPLOAD_MAX_CONCURRENCY", default: "20", description: "Cap on an upload batch's `maxConcurrency` (documents in flight at once); larger asks are lowered to it. The default ask is 3." },
   { name: "DOCBATCH_OPENAI_MAX_FILE_BYTES", default: "209715200", description: "Largest file the OpenAI Files API accepts (OpenAI's own limit is 200 MB); a larger upload gets 413." },
-  { name: "DOCBATCH_OPENAI_MAX_LINES", default: "100000", description: "Most request lines one OpenAI batch input file may hold (Azure's limit); more fail validation with `too_many_tasks`." },
+  { name: "DOCBATCH_OPENAI_MAX_LINES", default: "100000", description: "A cap on request lines per OpenAI batch input file, below the documented limits of each door (50,000 on `/v1`, OpenAI; 100,000 on `/openai`, Azure global batch); more fail validation with `too_many_tasks` before any line is recorded." },
   { name: "DOCBATCH_OPENAI_ON_EXPIRY", default: "continue", description: "What happens to an OpenAI batch still running 24 h after creation: `continue` (Azure's behaviour) or `expire` (OpenAI's: status `expired`, unfinished lines in the error file as `batch_expired`)." },
 ];
 
