@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only orchestration|storage|throughput|analyzers|reader|uploadBatch|openaiBatch]`
+ * `npm run bench [-- --quick] [-- --only orchestration|storage|storageCost|throughput|analyzers|reader|uploadBatch|openaiBatch]`
  *
  * Runs the benchmark sections in order, prints a table per section with its ratios and notes,
  * and saves bench/results/<section>.json, bench/results/latest.json (with the machine) and
@@ -15,6 +15,7 @@ import type { SectionResult } from "./lib/sectionResult.js";
 import { renderMarkdownTable, renderTable } from "./lib/table.js";
 import { runOrchestrationBenchmark } from "./sections/orchestration.js";
 import { runStorageBenchmark } from "./sections/storage.js";
+import { runStorageCostBenchmark } from "./sections/storageCost.js";
 import { runThroughputBenchmark } from "./sections/throughput.js";
 import { runOpenAiBatchBenchmark } from "./sections/openaiBatch.js";
 import { runUploadBatchBenchmark } from "./sections/uploadBatch.js";
@@ -40,6 +41,7 @@ const runAnalyzers: SectionRunner = async ({ quick }) => {
 const SECTIONS: Record<string, SectionRunner> = {
   orchestration: runOrchestrationBenchmark,
   storage: runStorageBenchmark,
+  storageCost: runStorageCostBenchmark,
   throughput: runThroughputBenchmark,
   analyzers: runAnalyzers,
   reader: runReaderBenchmark,

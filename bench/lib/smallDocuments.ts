@@ -1,5 +1,6 @@
 import type { ContainerClient } from "@azure/storage-blob";
 import pLimit from "p-limit";
+import { createContainer, sasUrlFor, type Docbatch } from "../../test/support/docbatchHost.js";
 
 /*
  * The documents of the storage and throughput benchmarks: small plain-text files, so that
@@ -34,4 +35,16 @@ export async function uploadSmallDocuments(container: ContainerClient, count: nu
     ),
   );
   return names;
+}
+
+/** A source container of `count` small documents, an empty result container, and the analyzeBatch body naming both (setup, not measured). */
+export async function smallDocumentBatch(docbatch: Docbatch, count: number) {
+  const source = await createContainer(docbatch.blobService);
+  const results = await createContainer(docbatch.blobService);
+  await uploadSmallDocuments(source, count);
+  const body = {
+    azureBlobSource: { containerUrl: await sasUrlFor(source, docbatch.azurite, "rl") },
+    resultContainerUrl: await sasUrlFor(results, docbatch.azurite, "rwlc"),
+  };
+  return { source, results, body };
 }

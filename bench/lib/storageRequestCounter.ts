@@ -142,6 +142,8 @@ function blobOperation(verb: string, comp: string | null, restype: string | null
       break;
     case "block":
       return "PutBlock";
+    case "appendblock":
+      return "AppendBlock";
     case "blocklist":
       return verb === "PUT" ? "PutBlockList" : "GetBlockList";
     case "metadata":

@@ -13,10 +13,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { createContainer, runBatch, sasUrlFor, startDocbatch } from "../../test/support/docbatchHost.js";
+import { runBatch, startDocbatch } from "../../test/support/docbatchHost.js";
 import { numberArg, peakRssMb, scenarioMain } from "../lib/childScenario.js";
 import { startCpuMeter, type CpuSpent } from "../lib/cpuMeter.js";
-import { uploadSmallDocuments } from "../lib/smallDocuments.js";
+import { smallDocumentBatch } from "../lib/smallDocuments.js";
 
 const MODEL = "prebuilt-read";
 
@@ -53,13 +53,7 @@ scenarioMain(async (args): Promise<ThroughputRun> => {
     },
   });
   try {
-    const source = await createContainer(docbatch.blobService);
-    const results = await createContainer(docbatch.blobService);
-    await uploadSmallDocuments(source, documents);
-    const body = {
-      azureBlobSource: { containerUrl: await sasUrlFor(source, docbatch.azurite, "rl") },
-      resultContainerUrl: await sasUrlFor(results, docbatch.azurite, "rwlc"),
-    };
+    const { body } = await smallDocumentBatch(docbatch, documents);
     const started = performance.now();
     const cpuMeter = startCpuMeter();
     const { final, operationLocation } = await runBatch(docbatch, MODEL, body);

@@ -1,6 +1,6 @@
 import type { BatchRecord, BatchSummary, ItemCounts, ItemMetrics, ItemOutcome, ItemRecord, ItemSeed } from "./model.js";
 import { batchMayMove, isFinalBatchStatus, isFinalItemStatus, neverStarted, NO_ITEMS } from "./statusRules.js";
-import { BatchExistsError, type FinishItemOptions, type ItemFinish, type ListBatchesOptions, type StatusStore, type StoredBatch, type StoredItem } from "./statusStore.js";
+import { BatchExistsError, type FinishItemOptions, type ItemFinish, type ListBatchesOptions, type SlotClaim, type StatusStore, type StoredBatch, type StoredItem } from "./statusStore.js";
 
 /**
  * A StatusStore in memory with the same guarantees as the table one (the shared contract test
@@ -12,6 +12,7 @@ export class InMemoryStatusStore implements StatusStore {
   protected readonly items = new Map<string, Map<number, { record: ItemRecord; etag: string }>>();
   protected readonly totals = new Map<string, { counts: ItemCounts; metrics: ItemMetrics }>();
   private readonly running = new Map<string, number>();
+  private readonly slots = new Map<string, { claimed: number; sealed: boolean }>();
   private version = 0;
 
   constructor(private readonly now: () => Date = () => new Date()) {}
@@ -195,8 +196,28 @@ export class InMemoryStatusStore implements StatusStore {
     return { counts: { ...totals.counts }, metrics: { ...totals.metrics } };
   }
 
+  async claimSlot(batchId: string, options: { limit: number }): Promise<SlotClaim> {
+    const slots = this.slots.get(batchId) ?? { claimed: 0, sealed: false };
+    if (slots.sealed) return { outcome: "sealed" };
+    if (slots.claimed >= options.limit) return { outcome: "full" };
+    this.slots.set(batchId, { claimed: slots.claimed + 1, sealed: false });
+    return { outcome: "claimed", index: slots.claimed };
+  }
+
+  async sealSlots(batchId: string): Promise<number> {
+    const slots = this.slots.get(batchId) ?? { claimed: 0, sealed: false };
+    this.slots.set(batchId, { ...slots, sealed: true });
+    return slots.claimed;
+  }
+
+  async countSlots(batchId: string): Promise<{ claimed: number; sealed: boolean }> {
+    return { ...(this.slots.get(batchId) ?? { claimed: 0, sealed: false }) };
+  }
+
   async deleteItems(batchId: string): Promise<number> {
-    const rows = (this.items.get(batchId)?.size ?? 0) + (this.totals.has(batchId) ? 1 : 0);
+    const slots = this.slots.get(batchId);
+    const rows = (this.items.get(batchId)?.size ?? 0) + (this.totals.has(batchId) ? 1 : 0) + (slots ? slots.claimed + (slots.sealed ? 1 : 0) : 0);
+    this.slots.delete(batchId);
     this.items.delete(batchId);
     this.totals.delete(batchId);
     this.running.delete(batchId);

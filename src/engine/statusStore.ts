@@ -103,9 +103,27 @@ export interface StatusStore {
    */
   recountItems(batchId: string): Promise<{ counts: ItemCounts; metrics: ItemMetrics }>;
 
-  /** Deletes every item row and counter of a batch; returns how many rows went. */
+  /**
+   * Gives the caller the lowest free slot of a batch (0, 1, 2, ...): unique and dense however many
+   * callers claim at once, without a read-modify-write of any shared row (upload indexes). Refused
+   * once the batch's slots are sealed, or when the free slot would be `limit` or more.
+   */
+  claimSlot(batchId: string, options: { limit: number }): Promise<SlotClaim>;
+
+  /**
+   * Seals a batch's slots: no claim succeeds afterwards. Returns how many slots were claimed before
+   * the seal; sealing again returns the same number (a retried or concurrent seal).
+   */
+  sealSlots(batchId: string): Promise<number>;
+
+  /** How many slots are claimed, and whether they are sealed. Reads every slot: for batches still being filled. */
+  countSlots(batchId: string): Promise<{ claimed: number; sealed: boolean }>;
+
+  /** Deletes every item row, counter and slot of a batch; returns how many rows went. */
   deleteItems(batchId: string): Promise<number>;
 }
+
+export type SlotClaim = { outcome: "claimed"; index: number } | { outcome: "sealed" } | { outcome: "full" };
 
 /** createBatch found the id taken by another create's row (never by a retry of its own insert). */
 export class BatchExistsError extends Error {

@@ -3,7 +3,7 @@ import { untilAccessGranted, type AccessWait } from "../shared/accessPending.js"
 import { odata, RestError, TableClient, TableTransaction, type TableEntityResult } from "@azure/data-tables";
 import { FINAL_BATCH_STATUSES, type BatchRecord, type BatchSummary, type EngineError, type ItemCounts, type ItemMetrics, type ItemOutcome, type ItemRecord, type ItemSeed } from "../engine/model.js";
 import { batchMayMove, isFinalItemStatus, LABEL_KEY_PATTERN, METRIC_KEY_PATTERN, neverStarted, NO_ITEMS } from "../engine/statusRules.js";
-import { BatchExistsError, InvalidContinuationTokenError, type FinishItemOptions, type ItemFinish, type ListBatchesOptions, type StatusStore, type StoredBatch, type StoredItem } from "../engine/statusStore.js";
+import { BatchExistsError, InvalidContinuationTokenError, type FinishItemOptions, type ItemFinish, type ListBatchesOptions, type SlotClaim, type StatusStore, type StoredBatch, type StoredItem } from "../engine/statusStore.js";
 import type { AppStorage } from "./appStorage.js";
 
 /**
@@ -23,6 +23,10 @@ import type { AppStorage } from "./appStorage.js";
 export const COUNTER_SHARDS = 16;
 const ITEM_ROW_PREFIX = "d";
 const COUNTER_ROW_PREFIX = "c";
+const SLOT_ROW_PREFIX = "s";
+const SLOT_ROWS_END = "t";
+/** Batches whose next slot this process remembers (one batch being uploaded to needs one entry). */
+const MAX_SLOT_TICKET_BATCHES = 1000;
 const LABEL_COLUMN = "l_";
 const METRIC_COLUMN = "m_";
 const MAX_CONFLICT_RETRIES = 50;
@@ -45,6 +49,13 @@ interface BatchTotals extends ShardTotals {
   /** The newest shard's Timestamp: every item change writes a shard (in the item's transaction). */
   itemsChangedAt?: string;
 }
+/** This process's view of a batch's slots: the next index to try, and indexes handed back. */
+interface SlotTickets {
+  next: number;
+  returned: number[];
+  /** Indexes whose insert is under way. */
+  inFlight: Set<number>;
+}
 interface Shard extends ShardTotals {
   etag: string;
 }
@@ -62,6 +73,7 @@ export class TableStatusStore implements StatusStore {
   private readonly shards = new Map<string, Shard>();
   /** Shards this process's writes in flight use, by batch (shard number → writers). */
   private readonly heldShards = new Map<string, Map<number, number>>();
+  private readonly slotTickets = new Map<string, SlotTickets>();
 
   constructor(storage: AppStorage, options: TableStatusStoreOptions) {
     this.batches = storage.table(`${options.tablePrefix}Batches`);
@@ -533,8 +545,104 @@ export class TableStatusStore implements StatusStore {
     throw new Error(`The counters of batch ${batchId} could not be rebuilt: too many concurrent writers`);
   }
 
+  /**
+   * A slot is a row of its own (`s` + index) in the batch's item partition, claimed by a
+   * conditional insert: the row's existence is the claim, so nothing shared is rewritten. Slots
+   * stay a dense prefix 0..k-1 because an index is tried only when every lower one is known taken:
+   * this process hands its claimers consecutive indexes from what it last saw, and a claimer that
+   * finds its index taken (another process) reads the slots from there on and goes past them. An
+   * index whose insert failed is handed out again first. The seal is a slot too, so a claim after
+   * it always meets it.
+   */
+  async claimSlot(batchId: string, options: { limit: number }): Promise<SlotClaim> {
+    await this.ensureTables();
+    const token = randomUUID();
+    let tickets = this.slotTickets.get(batchId);
+    if (!tickets) {
+      const found = await this.scanSlots(batchId, 0, token);
+      if (found.sealedAt !== undefined) return { outcome: "sealed" };
+      tickets = this.slotTickets.get(batchId) ?? this.keepSlotTickets(batchId, found.next);
+    }
+    for (;;) {
+      const index = takeTicket(tickets);
+      if (index >= options.limit) {
+        tickets.returned.push(index);
+        return { outcome: "full" };
+      }
+      // Lower indexes not yet known taken: a seal may land on one of them before this insert does.
+      const lowestOpen = lowestOpenBelow(tickets, index);
+      tickets.inFlight.add(index);
+      try {
+        await this.items.createEntity({ partitionKey: batchId, rowKey: slotRowKey(index), token });
+        tickets.inFlight.delete(index);
+        // A slot past the seal counts for nothing (every count stops at the seal): the claim is refused.
+        if (lowestOpen !== undefined && (await this.scanSlots(batchId, lowestOpen, token, index)).sealedAt !== undefined) return { outcome: "sealed" };
+        return { outcome: "claimed", index };
+      } catch (error) {
+        tickets.inFlight.delete(index);
+        if (!isStatus(error, 409)) {
+          tickets.returned.push(index);
+          throw error;
+        }
+        const found = await this.scanSlots(batchId, index, token);
+        // A retried insert whose first attempt landed: the slot is this call's own.
+        if (found.own !== undefined) return { outcome: "claimed", index: found.own };
+        if (found.sealedAt !== undefined) return { outcome: "sealed" };
+        tickets.next = Math.max(tickets.next, found.next);
+      }
+    }
+  }
+
+  async sealSlots(batchId: string): Promise<number> {
+    await this.ensureTables();
+    const token = randomUUID();
+    let found = await this.scanSlots(batchId, 0, token);
+    for (;;) {
+      if (found.sealedAt !== undefined) return found.sealedAt;
+      try {
+        await this.items.createEntity({ partitionKey: batchId, rowKey: slotRowKey(found.next), token, seal: true });
+        return found.next;
+      } catch (error) {
+        if (!isStatus(error, 409)) throw error;
+        found = await this.scanSlots(batchId, found.next, token);
+      }
+    }
+  }
+
+  async countSlots(batchId: string): Promise<{ claimed: number; sealed: boolean }> {
+    await this.ensureTables();
+    const found = await this.scanSlots(batchId, 0, "");
+    return found.sealedAt !== undefined ? { claimed: found.sealedAt, sealed: true } : { claimed: found.next, sealed: false };
+  }
+
+  /** The slots from `from` on (up to `until`, excluded): the first index after them, where the seal is, and the slot `token` claimed (if any). */
+  private async scanSlots(batchId: string, from: number, token: string, until?: number): Promise<{ next: number; sealedAt?: number; own?: number }> {
+    const end = until === undefined ? SLOT_ROWS_END : slotRowKey(until);
+    const rows = this.items.listEntities<Entity>({
+      queryOptions: { filter: odata`PartitionKey eq ${batchId} and RowKey ge ${slotRowKey(from)} and RowKey lt ${end}`, select: ["RowKey", "token", "seal"] },
+    });
+    let next = from;
+    let sealedAt: number | undefined;
+    let own: number | undefined;
+    for await (const row of rows) {
+      const index = Number(row.rowKey.slice(SLOT_ROW_PREFIX.length));
+      next = Math.max(next, index + 1);
+      if (row.seal === true) sealedAt = index;
+      else if (token && row.token === token) own = index;
+    }
+    return { next, ...(sealedAt !== undefined ? { sealedAt } : {}), ...(own !== undefined ? { own } : {}) };
+  }
+
+  private keepSlotTickets(batchId: string, next: number): SlotTickets {
+    if (this.slotTickets.size >= MAX_SLOT_TICKET_BATCHES) this.slotTickets.delete(this.slotTickets.keys().next().value!);
+    const tickets: SlotTickets = { next, returned: [], inFlight: new Set() };
+    this.slotTickets.set(batchId, tickets);
+    return tickets;
+  }
+
   async deleteItems(batchId: string): Promise<number> {
     await this.ensureTables();
+    this.slotTickets.delete(batchId);
     let deleted = 0;
     const keys = this.items
       .listEntities({ queryOptions: { filter: odata`PartitionKey eq ${batchId}`, select: ["RowKey"] } })
@@ -550,6 +658,25 @@ export class TableStatusStore implements StatusStore {
     for (const key of [...this.shards.keys()]) if (key.startsWith(`${batchId}/`)) this.shards.delete(key);
     return deleted;
   }
+}
+
+function slotRowKey(index: number): string {
+  return `${SLOT_ROW_PREFIX}${String(index).padStart(9, "0")}`;
+}
+
+/** The lowest index handed back (an insert that failed), else the next one never handed out. Synchronous: concurrent claimers get distinct indexes. */
+function takeTicket(tickets: SlotTickets): number {
+  if (tickets.returned.length === 0) return tickets.next++;
+  const lowest = Math.min(...tickets.returned);
+  tickets.returned.splice(tickets.returned.indexOf(lowest), 1);
+  return lowest;
+}
+
+/** The lowest index below `index` that may still be free: handed out and not yet inserted, or handed back. */
+function lowestOpenBelow(tickets: SlotTickets, index: number): number | undefined {
+  let lowest: number | undefined;
+  for (const open of [...tickets.inFlight, ...tickets.returned]) if (open < index && (lowest === undefined || open < lowest)) lowest = open;
+  return lowest;
 }
 
 export function itemRowKey(index: number): string {

@@ -309,5 +309,33 @@ export function statusStoreContract(name: string, open: () => Promise<{ store: S
       assert.ok(!found.has(started.batchId), "started: the stranded-batch sweep's");
       assert.ok(!found.has(preparing.batchId), "running");
     });
+
+    test("64 concurrent slot claims get 0..63, each exactly once; then the limit refuses", async () => {
+      const b = batch();
+      await store.createBatch(b);
+      const claims = await Promise.all(Array.from({ length: 64 }, () => store.claimSlot(b.batchId, { limit: 64 })));
+      const indexes = claims.map((claim) => (claim.outcome === "claimed" ? claim.index : -1)).sort((x, y) => x - y);
+      assert.deepEqual(indexes, Array.from({ length: 64 }, (_, i) => i));
+      assert.deepEqual(await store.claimSlot(b.batchId, { limit: 64 }), { outcome: "full" });
+      assert.deepEqual(await store.countSlots(b.batchId), { claimed: 64, sealed: false });
+    });
+
+    test("a seal ends the claims: claims racing it are either counted below it or refused; sealing again answers the same count", async () => {
+      const b = batch();
+      await store.createBatch(b);
+      for (let i = 0; i < 3; i++) await store.claimSlot(b.batchId, { limit: 1000 });
+      const racing = Array.from({ length: 40 }, () => store.claimSlot(b.batchId, { limit: 1000 }));
+      const sealed = store.sealSlots(b.batchId);
+      const [claims, count] = await Promise.all([Promise.all(racing), sealed]);
+      const claimed = claims.flatMap((claim) => (claim.outcome === "claimed" ? [claim.index] : []));
+      assert.ok(claims.every((claim) => claim.outcome !== "full"));
+      assert.equal(count, 3 + claimed.length, "every claim that succeeded is counted, none after the seal");
+      assert.deepEqual(claimed.sort((x, y) => x - y), Array.from({ length: claimed.length }, (_, i) => 3 + i));
+      assert.deepEqual(await store.claimSlot(b.batchId, { limit: 1000 }), { outcome: "sealed" });
+      assert.equal(await store.sealSlots(b.batchId), count);
+      assert.deepEqual(await store.countSlots(b.batchId), { claimed: count, sealed: true });
+      await store.deleteItems(b.batchId);
+      assert.deepEqual(await store.countSlots(b.batchId), { claimed: 0, sealed: false });
+    });
   });
 }

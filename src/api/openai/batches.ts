@@ -5,6 +5,7 @@ import type { BatchRunner } from "../../engine/batches.js";
 import type { BatchSummary } from "../../engine/model.js";
 import { BATCH_ENDPOINTS, SERVED_UPSTREAM_PATHS } from "../../kinds/openai/inputValidation.js";
 import { readValidatedInput } from "../../kinds/openai/kind.js";
+import type { OpenAiRoute } from "../../kinds/openai/inputValidation.js";
 import { OPENAI_BATCH_KIND, upstreamPathOf, type OpenAiBatchInput, type OpenAiBatchOutputFolder, type OpenAiBatchSpec } from "../../kinds/openai/spec.js";
 import type { AppServices } from "../../services/appServices.js";
 import { blobUrl, parseBlobUrl, StorageUrlError, type BlobLocation } from "../../storage/containerUrl.js";
@@ -67,6 +68,7 @@ export async function createBatch(request: ApiRequest, deps: BatchesDeps): Promi
   const spec: OpenAiBatchSpec = {
     endpoint,
     completionWindow: "24h",
+    route: routeOf(request),
     createdAt,
     expiresAt: createdAt + COMPLETION_WINDOW_SECONDS,
     input,
@@ -80,6 +82,11 @@ export async function createBatch(request: ApiRequest, deps: BatchesDeps): Promi
     spec: JSON.stringify(spec),
   });
   return json(batchObject({ batch, counts: { succeeded: 0, failed: 0, skipped: 0, canceled: 0 }, metrics: {} }, null));
+}
+
+/** Azure's door (`/openai/...`) or OpenAI's (`/v1/...`): their documented limits differ. */
+function routeOf(request: ApiRequest): OpenAiRoute {
+  return new URL(request.url).pathname.startsWith("/openai/") ? "azure" : "openai";
 }
 
 async function inputAndOutput(body: Record<string, unknown>, deps: BatchesDeps): Promise<{ input: OpenAiBatchInput; output?: OpenAiBatchOutputFolder }> {

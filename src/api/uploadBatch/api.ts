@@ -101,6 +101,12 @@ class UploadBatchApi {
     return batch;
   }
 
+  /** Uploads given an index: kept in the batch row from process on, counted from the slots before. */
+  private async documents(batch: BatchRecord): Promise<number> {
+    const spec = uploadSpecOf(batch);
+    return spec.command ? spec.documents : (await this.services.store.countSlots(batch.batchId)).claimed;
+  }
+
   async create(request: ApiRequest): Promise<ApiResponse> {
     const body = await this.readJson(request, "batch request");
     const maxConcurrency = this.cappedConcurrency(body.maxConcurrency);
@@ -111,7 +117,7 @@ class UploadBatchApi {
 
   async upload(guid: string, request: ApiRequest): Promise<ApiResponse> {
     const before = await this.batch(guid);
-    refuseUploadTo(before, this.limits.maxDocuments);
+    refuseUploadTo(before);
     const uploads = this.services.uploads;
     const upload = await readMultipartUpload(request, {
       fileField: "document",
@@ -123,22 +129,12 @@ class UploadBatchApi {
     if (!upload.file) throw DocuDevsError.badRequest("Send the document in a multipart form part named 'document'.");
     const staged = upload.file.stored;
     let index = -1;
-    let refusal: DocuDevsError | undefined;
     try {
-      await this.services.store.updateBatch(UPLOAD_BATCH_KIND, guid, (current) => {
-        refusal = undefined;
-        try {
-          refuseUploadTo(current, this.limits.maxDocuments);
-        } catch (error) {
-          refusal = error as DocuDevsError;
-          return undefined;
-        }
-        const spec = uploadSpecOf(current);
-        index = spec.documents;
-        return { spec: JSON.stringify({ ...spec, documents: index + 1 } satisfies UploadBatchSpec) };
-      });
-      if (refusal) throw refusal;
-      if (index < 0) throw DocuDevsError.notFound(guid);
+      // Its own slot row, claimed by a conditional insert: the batch row is not rewritten per upload.
+      const claim = await this.services.store.claimSlot(guid, { limit: this.limits.maxDocuments });
+      if (claim.outcome === "sealed") throw uploadsClosed(guid, "PROCESSING");
+      if (claim.outcome === "full") throw tooManyDocuments(guid, this.limits.maxDocuments);
+      index = claim.index;
       await uploads.describe(guid, index, { fileName: upload.file.fileName || `document-${index}`, contentType: upload.file.mimeType, bytes: staged.bytes, blobName: staged.blobName });
     } catch (error) {
       if (index < 0) await uploads.discardStaged(staged.blobName).catch(() => undefined);
@@ -152,8 +148,11 @@ class UploadBatchApi {
     const options = parseUploadCommand(body);
     const batch = await this.batch(guid);
     if (batch.startedAt || isFinalBatchStatus(batch.status) || uploadSpecOf(batch).command) throw DocuDevsError.conflict(`Job '${guid}' is already being processed; create a new batch to process again.`);
-    if (uploadSpecOf(batch).documents === 0) throw DocuDevsError.badRequest(`Job '${guid}' has no documents; upload at least one before processing.`);
+    if ((await this.services.store.countSlots(guid)).claimed === 0) throw DocuDevsError.badRequest(`Job '${guid}' has no documents; upload at least one before processing.`);
     const maxConcurrency = options.maxConcurrency !== undefined ? this.cappedConcurrency(options.maxConcurrency) : batch.maxConcurrency;
+    // The seal ends the uploads: an upload racing it is counted below it or refused. A process
+    // retried after a crash here finds the same seal and the same count.
+    const documents = await this.services.store.sealSlots(guid);
     let conflict = false;
     await this.services.store.updateBatch(UPLOAD_BATCH_KIND, guid, (current) => {
       const spec = uploadSpecOf(current);
@@ -167,7 +166,7 @@ class UploadBatchApi {
         textOnly: options.textOnly,
         ...(options.pageRange ? { pageRange: options.pageRange } : {}),
       };
-      return { spec: JSON.stringify({ ...spec, command } satisfies UploadBatchSpec), ...(maxConcurrency ? { maxConcurrency } : {}) };
+      return { spec: JSON.stringify({ ...spec, documents, command } satisfies UploadBatchSpec), ...(maxConcurrency ? { maxConcurrency } : {}) };
     });
     if (conflict) throw DocuDevsError.conflict(`Job '${guid}' is already being processed; create a new batch to process again.`);
     await this.services.batches(this.runner).start(UPLOAD_BATCH_KIND, guid);
@@ -178,13 +177,13 @@ class UploadBatchApi {
     if (!GUID.test(guid)) throw DocuDevsError.notFound(guid);
     const summary = await this.services.batches(this.runner).summary(UPLOAD_BATCH_KIND, guid);
     if (!summary) throw DocuDevsError.notFound(guid);
-    return json(processingJob(summary.batch, summary));
+    return json(processingJob(summary.batch, summary, await this.documents(summary.batch)));
   }
 
   /** One entry per upload, in upload order: the result, an error string, or null while pending. */
   private async results(guid: string): Promise<unknown[]> {
     const batch = await this.batch(guid);
-    const total = uploadSpecOf(batch).documents;
+    const total = await this.documents(batch);
     const results: unknown[] = new Array(total).fill(null);
     const limit = pLimit(RESULT_READS_AT_ONCE);
     const reads: Promise<void>[] = [];
@@ -213,7 +212,7 @@ class UploadBatchApi {
 
   async sourceLocations(guid: string, query: URLSearchParams): Promise<ApiResponse> {
     const batch = await this.batch(guid);
-    const total = uploadSpecOf(batch).documents;
+    const total = await this.documents(batch);
     const asked = query.get("batchIndex");
     if (asked !== null) {
       const index = Number(asked);
@@ -241,7 +240,8 @@ class UploadBatchApi {
     const content = await Promise.all(
       slice.map(async (batch) => {
         const summary = await this.services.store.getSummary(UPLOAD_BATCH_KIND, batch.batchId);
-        return processingJob(summary?.batch ?? batch, summary);
+        const current = summary?.batch ?? batch;
+        return processingJob(current, summary, await this.documents(current));
       }),
     );
     const sort = { orderBy: [] };
@@ -272,13 +272,16 @@ class UploadBatchApi {
   }
 }
 
-function refuseUploadTo(batch: BatchRecord, maxDocuments: number): void {
-  if (batch.startedAt || isFinalBatchStatus(batch.status) || uploadSpecOf(batch).command) {
-    throw DocuDevsError.conflict(`Job '${batch.batchId}' is already ${jobStatusOf(batch)}; uploads are accepted only before process.`);
-  }
-  if (uploadSpecOf(batch).documents >= maxDocuments) {
-    throw DocuDevsError.badRequest(`Job '${batch.batchId}' holds ${maxDocuments} documents, the most one batch may hold; process it and start another batch.`);
-  }
+function refuseUploadTo(batch: BatchRecord): void {
+  if (batch.startedAt || isFinalBatchStatus(batch.status) || uploadSpecOf(batch).command) throw uploadsClosed(batch.batchId, jobStatusOf(batch));
+}
+
+function uploadsClosed(guid: string, status: string): DocuDevsError {
+  return DocuDevsError.conflict(`Job '${guid}' is already ${status}; uploads are accepted only before process.`);
+}
+
+function tooManyDocuments(guid: string, maxDocuments: number): DocuDevsError {
+  return DocuDevsError.badRequest(`Job '${guid}' holds ${maxDocuments} documents, the most one batch may hold; process it and start another batch.`);
 }
 
 function nonNegativeInt(value: string | null, fallback: number, name: string): number {

@@ -14,10 +14,10 @@ export function jobStatusOf(batch: BatchRecord): JobStatus {
   return batch.startedAt ? "PROCESSING" : "PENDING";
 }
 
-/** A ProcessingJob with every field their generated client requires. */
-export function processingJob(batch: BatchRecord, summary?: Pick<BatchSummary, "counts" | "metrics" | "running" | "itemsChangedAt">): Record<string, unknown> {
+/** A ProcessingJob with every field their generated client requires; `documents`: the uploads so far (the batch row holds them from process on). */
+export function processingJob(batch: BatchRecord, summary?: Pick<BatchSummary, "counts" | "metrics" | "running" | "itemsChangedAt">, documents = uploadSpecOf(batch).documents): Record<string, unknown> {
   const status = jobStatusOf(batch);
-  const total = uploadSpecOf(batch).documents;
+  const total = documents;
   const completed = summary?.counts.succeeded ?? 0;
   const failed = summary ? summary.counts.failed + summary.counts.skipped + summary.counts.canceled : 0;
   const maxConcurrency = batch.maxConcurrency ?? 1;

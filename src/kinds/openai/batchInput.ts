@@ -15,8 +15,8 @@ export interface BlobAccessServices {
 
 /** A batch's input as the kind reads it: whole (validation) or one line's bytes at a time. */
 export interface BatchInputReader {
-  /** The whole file as a byte stream, and a version tag that later reads must match. */
-  open(signal?: AbortSignal): Promise<{ stream: AsyncIterable<Uint8Array>; version?: string }>;
+  /** The whole file as a byte stream, and a version tag that later reads must match; `version` (of an earlier open) is required of it. */
+  open(signal?: AbortSignal, version?: string): Promise<{ stream: AsyncIterable<Uint8Array>; version?: string }>;
   readRange(offset: number, length: number, version?: string): Promise<Buffer>;
 }
 
@@ -34,9 +34,9 @@ export function batchInputReader(input: OpenAiBatchInput, services: BlobAccessSe
   }
   const blob = () => callerBlob(input.sealedBlobUrl, input.blobUrl, services, "input_blob");
   return {
-    open: async (signal) => {
+    open: async (signal, version) => {
       try {
-        const download = await blob().download(0, undefined, { abortSignal: signal });
+        const download = await blob().download(0, undefined, { abortSignal: signal, conditions: version ? { ifMatch: version } : undefined });
         return { stream: download.readableStreamBody as unknown as AsyncIterable<Uint8Array>, version: download.etag };
       } catch (error) {
         throw blobFailure(error, input.blobUrl);

@@ -74,7 +74,7 @@ export async function* validatedTasks(stream: AsyncIterable<Uint8Array>, options
     }
     if (isBlank(read.bytes)) continue;
     if (report.tasks + problems.length >= options.maxLines) {
-      problem("too_many_tasks", `The file has more than ${options.maxLines} requests; split it into batches of at most ${options.maxLines} lines.`, at);
+      problems.push(tooManyTasks(options.maxLines, at));
       break;
     }
     let request: unknown;
@@ -138,6 +138,39 @@ export async function* validatedTasks(stream: AsyncIterable<Uint8Array>, options
     }
   }
   if (report.tasks === 0 && problems.length === 0) problem("empty_file", "The input file has no requests.", null);
+}
+
+/** Per-file request limits as documented: OpenAI's Batch API takes 50,000 requests per input file, Azure OpenAI's global batch 100,000. */
+export const ROUTE_MAX_LINES = { openai: 50_000, azure: 100_000 } as const;
+export type OpenAiRoute = keyof typeof ROUTE_MAX_LINES;
+
+export interface InputLimits {
+  maxLines: number;
+  maxBytes: number;
+}
+
+/**
+ * The first limit a file breaks, found by counting its request lines and bytes without parsing
+ * them: the pass that runs before any line is recorded, so an oversized file costs no rows. Stops
+ * reading at the first line past the limit. Counts as validatedTasks does (blank lines skipped),
+ * so the problem names the same line validation would.
+ */
+export async function inputLimitProblem(stream: AsyncIterable<Uint8Array>, limits: InputLimits): Promise<InputProblem | undefined> {
+  let requests = 0;
+  let bytes = 0;
+  for await (const read of jsonlLines(stream, { maxLineBytes: MAX_LINE_BYTES })) {
+    bytes = read.offset + read.length;
+    if (bytes > limits.maxBytes) {
+      return { code: "file_too_large", message: `The input file is larger than ${limits.maxBytes} bytes; split it into smaller batches.`, param: null, line: read.line };
+    }
+    if (!read.tooLong && isBlank(read.bytes)) continue;
+    if (++requests > limits.maxLines) return tooManyTasks(limits.maxLines, read.line);
+  }
+  return undefined;
+}
+
+function tooManyTasks(maxLines: number, line: number): InputProblem {
+  return { code: "too_many_tasks", message: `The file has more than ${maxLines} requests; split it into batches of at most ${maxLines} lines.`, param: null, line };
 }
 
 /** Validates a whole file, keeping no tasks: what validation alone costs (benchmarks, tests). */

@@ -11,7 +11,7 @@ import { LINES_PER_PART, type OpenAiBatchWork, type RecordedResult, type ResultF
 import type { FileAssembler, OpenAiFileStore, StoredFile } from "../../storage/openAiFileStore.js";
 import { newFileId } from "../../storage/openAiFileStore.js";
 import { batchInputReader, outputBlobs, type BlobAccessServices } from "./batchInput.js";
-import { validatedTasks, type InputProblem, type InputReport } from "./inputValidation.js";
+import { inputLimitProblem, ROUTE_MAX_LINES, validatedTasks, type InputLimits, type InputProblem, type InputReport } from "./inputValidation.js";
 import { resultLine, type LineResponse } from "./resultLines.js";
 import { OPENAI_BATCH_KIND, openAiSpecOf, upstreamPathOf, type OpenAiBatchSpec, type ValidatedInput } from "./spec.js";
 import { openAiBatchEvent } from "./finalEvent.js";
@@ -72,11 +72,16 @@ async function* listRequestLines(batch: BatchRecord, services: OpenAiBatchKindSe
   const spec = openAiSpecOf(batch);
   const llm = services.llm();
   const input = batchInputReader(spec.input, { ...services, files: services.openAiFiles });
-  const { stream, version } = await input.open(signal);
+  const limits = inputLimitsOf(spec, services.settings.openAiBatches);
+  // Limits first, by counting alone: a file over them fails before a single row is written.
+  const counted = await input.open(signal);
+  const overLimit = await inputLimitProblem(counted.stream, limits);
+  if (overLimit) throw validationFailure([overLimit]);
+  const { stream, version } = await input.open(signal, counted.version);
   const report: InputReport = { problems: [], tasks: 0 };
   // Lines are recorded as they pass; a problem further on fails the batch (its rows go with its purge).
   let page: ItemSeed[] = [];
-  for await (const task of validatedTasks(stream, { endpoint: spec.endpoint, maxLines: services.settings.openAiBatches.maxLines, serves: (model) => llm.serves(model) }, report)) {
+  for await (const task of validatedTasks(stream, { endpoint: spec.endpoint, maxLines: limits.maxLines, serves: (model) => llm.serves(model) }, report)) {
     page.push({ name: task.customId, data: task.text ?? `${task.offset}:${task.length}` });
     if (page.length >= SEED_PAGE) {
       yield page;
@@ -86,6 +91,14 @@ async function* listRequestLines(batch: BatchRecord, services: OpenAiBatchKindSe
   if (report.problems.length > 0) throw validationFailure(report.problems);
   await services.openAiWork.writeJson(batch.batchId, VALIDATED, { model: report.model!, lines: report.tasks, ...(version ? { version } : {}) } satisfies ValidatedInput & { version?: string });
   if (page.length > 0) yield page;
+}
+
+/**
+ * The limits of a batch's input: the documented per-file request limit of the route it was created
+ * on (batches from before routes were recorded: Azure's), capped by the operator's setting.
+ */
+export function inputLimitsOf(spec: Pick<OpenAiBatchSpec, "route">, settings: Pick<DocbatchSettings["openAiBatches"], "maxLines" | "maxFileBytes">): InputLimits {
+  return { maxLines: Math.min(ROUTE_MAX_LINES[spec.route ?? "azure"], settings.maxLines), maxBytes: settings.maxFileBytes };
 }
 
 /** A line's request: kept with its item when small, else read from the input by its byte range. */

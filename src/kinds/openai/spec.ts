@@ -1,3 +1,4 @@
+import type { OpenAiRoute } from "./inputValidation.js";
 import type { BatchRecord } from "../../engine/model.js";
 
 export const OPENAI_BATCH_KIND = "openaiBatch";
@@ -24,6 +25,8 @@ export interface OpenAiBatchSpec {
   /** As the caller wrote it (`/v1/chat/completions` or Azure's `/chat/completions`). */
   endpoint: string;
   completionWindow: "24h";
+  /** The front door the batch was created through: it decides the per-file request limit (absent on older batches: Azure's). */
+  route?: OpenAiRoute;
   /** Unix seconds. */
   createdAt: number;
   expiresAt: number;
