@@ -16,6 +16,9 @@ export interface Exchange {
 /** Answers to paths the description does not hold: a refusal, never a success or a crash. */
 const UNDESCRIBED_PATH_STATUSES = new Set([400, 404, 405]);
 
+/** Statuses the host itself answers with no body before the app sees the request. */
+const HOST_REFUSALS = new Set([413, 414, 431]);
+
 /**
  * The rules every answer must keep against the app's own /openapi.json: its path template,
  * method and status are described, its media type is one of the described ones, a JSON body
@@ -39,6 +42,10 @@ export function openApiValidator(document: any): (exchange: Exchange) => string[
 
   return (exchange) => {
     const label = `${exchange.method} ${exchange.path} → ${exchange.status}`;
+    // The Functions host's own refusals (a body over FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: 413; a
+    // request line or headers over its web server's limits: 414, 431) come bare, before the app
+    // runs: they are the platform's answers, not ones /openapi.json describes.
+    if (HOST_REFUSALS.has(exchange.status) && exchange.body?.length === 0 && !exchange.contentType) return [];
     let pathname: string | undefined;
     try {
       pathname = decodeURIComponent(exchange.path.split("?")[0]!);
