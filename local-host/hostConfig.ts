@@ -28,8 +28,16 @@ export function resolveSettings(value: string, env: NodeJS.ProcessEnv = process.
   return value.replace(/%([^%]+)%/g, (whole, name: string) => env[name] ?? whole);
 }
 
+/** The parts of host.json the local host reads; values are checked where they are used. */
+interface HostJson {
+  extensions?: {
+    http?: { routePrefix?: unknown };
+    durableTask?: { hubName?: unknown; maxConcurrentActivityFunctions?: unknown; maxConcurrentOrchestratorFunctions?: unknown };
+  };
+}
+
 export function readHostConfig(hostJsonPath: string | undefined, env: NodeJS.ProcessEnv = process.env): HostConfig {
-  const json = hostJsonPath ? (JSON.parse(readFileSync(hostJsonPath, "utf8")) as Record<string, any>) : {};
+  const json = hostJsonPath ? (JSON.parse(readFileSync(hostJsonPath, "utf8")) as HostJson) : {};
   const http = json.extensions?.http ?? {};
   const durable = json.extensions?.durableTask ?? {};
   let hubName = resolveSettings(String(durable.hubName ?? "TestHubName"), env);

@@ -39,6 +39,14 @@ export interface HttpTriggerContext {
 }
 
 /** Resolves true when the answer may go out; false after answering 503 itself. */
+/** The HTTP response a worker returns over the Functions RPC (the fields this host relays). */
+interface RpcHttpResponse {
+  statusCode?: number | string;
+  headers?: Record<string, unknown>;
+  cookies?: { name: string; value: string }[];
+  body?: { bytes?: Uint8Array; string?: string };
+}
+
 async function answerable(ctx: HttpTriggerContext, req: IncomingMessage, res: ServerResponse, fn: RegisteredFunction): Promise<boolean> {
   if (!ctx.beforeAnswer || req.method === "GET" || req.method === "HEAD") return true;
   try {
@@ -92,11 +100,11 @@ export async function handleHttpTrigger(ctx: HttpTriggerContext, fn: RegisteredF
   const { port: proxyPort, singleUseAgent } = ctx.proxy;
   const send = (agent: http.Agent): http.ClientRequest => {
     const forwarded = http.request({ host: "127.0.0.1", port: proxyPort, method: req.method, path: req.url, headers: forwardHeaders, agent });
-    forwarded.on("response", async (proxyRes) => {
+    forwarded.on("response", (proxyRes) => {
       if (body.exceeded) return void proxyRes.resume();
       answered = true;
-      if (!(await answerable(ctx, req, res, fn))) return void proxyRes.destroy();
-      relayResponse(req, res, proxyRes);
+      // answerable() never rejects: a refusal is answered (503) there and comes back as false.
+      void answerable(ctx, req, res, fn).then((ok) => (ok ? relayResponse(req, res, proxyRes) : proxyRes.destroy()));
     });
     return forwarded;
   };
@@ -269,7 +277,7 @@ async function invokeBuffered(
   };
   try {
     const outcome = await ctx.invoker.invoke(fn, { invocationId, inputData: [{ name: fn.trigger.name, data: { http: rpcHttp } }, ...ctx.extraInputs(fn)], triggerMetadata });
-    const data = (outcome.response.returnValue ?? outcome.response.outputData?.find((o) => o.data?.http)?.data) as { http?: any } | undefined;
+    const data = (outcome.response.returnValue ?? outcome.response.outputData?.find((o) => o.data?.http)?.data) as { http?: RpcHttpResponse } | undefined;
     const httpOut = data?.http;
     if (!(await answerable(ctx, req, res, fn))) return;
     if (!httpOut) return void res.writeHead(204).end();

@@ -55,10 +55,15 @@ function checkConstraint(constraint: string, value: string): boolean {
 /** Splits `{name:c1:c2(arg)?}` into its parts; colons inside parentheses belong to the argument. */
 function parseParameter(body: string): Parameter {
   let catchAll = false;
-  if (body.startsWith("**")) (catchAll = true), (body = body.slice(2));
-  else if (body.startsWith("*")) (catchAll = true), (body = body.slice(1));
+  if (body.startsWith("*")) {
+    catchAll = true;
+    body = body.slice(body.startsWith("**") ? 2 : 1);
+  }
   let optional = false;
-  if (body.endsWith("?")) (optional = true), (body = body.slice(0, -1));
+  if (body.endsWith("?")) {
+    optional = true;
+    body = body.slice(0, -1);
+  }
   const parts: string[] = [];
   let depth = 0;
   let current = "";
@@ -84,9 +89,10 @@ function tokenize(segment: string): (string | Parameter)[] {
   let literal = "";
   for (let i = 0; i < segment.length; i++) {
     const ch = segment[i];
-    if (ch === "{" && segment[i + 1] === "{") (literal += "{"), i++;
-    else if (ch === "}" && segment[i + 1] === "}") (literal += "}"), i++;
-    else if (ch === "{") {
+    if ((ch === "{" || ch === "}") && segment[i + 1] === ch) {
+      literal += ch;
+      i++;
+    } else if (ch === "{") {
       let depth = 0;
       let j = i + 1;
       for (; j < segment.length; j++) {
@@ -94,7 +100,10 @@ function tokenize(segment: string): (string | Parameter)[] {
         if (segment[j] === ")") depth--;
         if (segment[j] === "}" && depth === 0) break;
       }
-      if (literal) tokens.push(literal), (literal = "");
+      if (literal) {
+        tokens.push(literal);
+        literal = "";
+      }
       tokens.push(parseParameter(segment.slice(i + 1, j)));
       i = j;
     } else literal += ch;

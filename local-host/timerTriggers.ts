@@ -84,7 +84,7 @@ export class TimerTriggers {
     this.stopped = true;
     for (const handle of this.handles) clearTimeout(handle);
     this.handles.clear();
-    await Promise.all([...this.timers.values()].map((state) => state.running?.catch(() => {})));
+    await Promise.allSettled([...this.timers.values()].flatMap((state) => (state.running ? [state.running] : [])));
   }
 
   private nextAfter(state: TimerState, after: Date): Date | undefined {

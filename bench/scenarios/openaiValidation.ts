@@ -83,7 +83,11 @@ scenarioMain(async (args): Promise<ValidationRun> => {
     const blob = docbatch.blobService.getContainerClient(`${process.env.DOCBATCH_TABLE_PREFIX!.toLowerCase()}-openai-files`).getBlobClient(stored.id);
     const text = (await blob.downloadToBuffer()).toString("utf8");
     let parsed = 0;
-    for (const line of text.split("\n")) if (line) (JSON.parse(line), parsed++);
+    for (const line of text.split("\n")) {
+      if (!line) continue;
+      JSON.parse(line);
+      parsed++;
+    }
     const bareSeconds = (performance.now() - bareStart) / 1000;
     if (parsed !== lines) throw new Error(`bare parsed ${parsed}`);
 

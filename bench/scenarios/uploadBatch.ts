@@ -63,11 +63,11 @@ scenarioMain(async (args): Promise<UploadBatchRun> => {
   const call = async (method: string, path: string, body?: BodyInit, json = true) => {
     const response = await fetch(`${docbatch.host.url}${path}`, { method, headers: json && body ? { ...headers, "content-type": "application/json" } : headers, body });
     if (response.status !== 200) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-    return response.json() as Promise<any>;
+    return response.json() as Promise<Record<string, unknown>>;
   };
   try {
     const uploadStart = performance.now();
-    const { jobGuid } = await call("POST", "/document/batch", JSON.stringify({ maxConcurrency }));
+    const { jobGuid } = (await call("POST", "/document/batch", JSON.stringify({ maxConcurrency }))) as { jobGuid: string };
     for (let index = 0; index < documents; index++) {
       const form = new FormData();
       form.append("document", new Blob([statementText(index)], { type: "text/plain" }), `statement-${index}.txt`);
@@ -75,9 +75,9 @@ scenarioMain(async (args): Promise<UploadBatchRun> => {
     }
     const processStart = performance.now();
     await call("POST", `/document/batch/${jobGuid}/process`, JSON.stringify({ prompt: "Extract the statements", schema: SCHEMA }));
-    let job: any;
+    let job: { status?: string; completedDocs: number; failedDocs: number };
     for (;;) {
-      job = await call("GET", `/job/status/${jobGuid}`);
+      job = (await call("GET", `/job/status/${jobGuid}`)) as typeof job;
       if (job.status === "COMPLETED" || job.status === "ERROR") break;
       await sleep(100);
     }

@@ -66,7 +66,6 @@ export class FaultRegistry implements FaultInjector {
   private add(kind: FaultKind, activity: string, options: ActivityFaultOptions & { message?: string }): FaultHandle {
     const times = options.times ?? 1;
     let triggered = 0;
-    const registry = this;
     const fault: Fault = {
       kind,
       activity,
@@ -77,8 +76,8 @@ export class FaultRegistry implements FaultInjector {
       get remaining() {
         return Math.max(0, times - triggered);
       },
-      clear() {
-        registry.faults = registry.faults.filter((f) => f !== fault);
+      clear: () => {
+        this.faults = this.faults.filter((f) => f !== fault);
       },
       matches(name, input) {
         if (triggered >= times || name.toLowerCase() !== activity.toLowerCase()) return false;

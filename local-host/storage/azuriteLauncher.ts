@@ -48,16 +48,17 @@ async function main(): Promise<void> {
   }
 
   for (const server of Object.values(servers)) await server.start();
-  const periodic = setInterval(() => saves.run().catch((error) => process.stderr.write(`Azurite: a periodic save failed: ${describe(error)}\n`)), config.saveIntervalMs);
+  const periodic = setInterval(() => void saves.run().catch((error) => process.stderr.write(`Azurite: a periodic save failed: ${describe(error)}\n`)), config.saveIntervalMs);
 
   let stopping: Promise<void> | undefined;
-  const stop = () =>
-    (stopping ??= (async () => {
+  const stop = (): void => {
+    stopping ??= (async () => {
       clearInterval(periodic);
       await Promise.allSettled(Object.values(servers).map((server) => server.close()));
       await saves.run().catch((error) => process.stderr.write(`Azurite: the last save failed: ${describe(error)}\n`));
       process.exit(0);
-    })());
+    })();
+  };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
   // The parent is gone (also when it was killed): save and stop, as Azurite does on SIGTERM. The
@@ -75,7 +76,12 @@ async function main(): Promise<void> {
   send({ type: "ready", version });
 }
 
-function buildServers(config: LaunchConfig, load: (module: string) => any, version: string): Record<"blob" | "queue" | "table", AzuriteServer> {
+// Azurite's internal modules ship no types: buildServers reads them inside one try, which turns
+// any mismatch into UnexpectedAzuriteInternalsError, and databasesOf checks what it relies on.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AzuriteModule = any;
+
+function buildServers(config: LaunchConfig, load: (module: string) => AzuriteModule, version: string): Record<"blob" | "queue" | "table", AzuriteServer> {
   try {
     const blobConstants = load("blob/utils/constants");
     const queueConstants = load("queue/utils/constants");

@@ -95,7 +95,7 @@ const settingsSchema = z.object({
   DOCUMENT_INTELLIGENCE_REQUESTS_PER_SECOND: z.coerce.number().positive().optional().transform((v) => v ?? 15),
   DOCUMENT_INTELLIGENCE_PREFER_CLOUD_READ: bool,
   DOCBATCH_PUBLIC_URL: z.string().regex(/^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/, "an http(s) URL without query or fragment").optional(),
-  WEBSITE_HOSTNAME: z.string().regex(/^[A-Za-z0-9.\-\[\]:]+$/, "a host name, optionally with :port").optional(),
+  WEBSITE_HOSTNAME: z.string().regex(/^[A-Za-z0-9.\-[\]:]+$/, "a host name, optionally with :port").optional(),
   DOCBATCH_LLM_ENDPOINT: z.string().url().optional(),
   DOCBATCH_LLM_API_KEY: z.string().optional(),
   DOCBATCH_LLM_MODELS: z.string().optional().transform((v) => (v ?? "*").split(",").map((m) => m.trim()).filter(Boolean)),

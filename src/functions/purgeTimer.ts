@@ -3,7 +3,6 @@ import * as df from "durable-functions";
 import { readSettings } from "../config/settings.js";
 import { purgeExpiredBatches } from "../engine/purgeBatches.js";
 import { recoverStrandedBatches } from "../engine/strandedBatches.js";
-import { legacyBatchRows } from "../kinds/documentIntelligence/legacyBatches.js";
 import { getAppServices } from "../services/appServices.js";
 import { durableBatchRunner, durableInstances } from "./batchRunner.js";
 
@@ -13,8 +12,6 @@ app.timer("purgeExpiredBatches", {
   handler: async (_timer: Timer, context: InvocationContext) => {
     const services = getAppServices();
     const instances = durableInstances(context);
-    // Rows from before the engine are moved first, so they expire like any other.
-    await legacyBatchRows(services.workStore).migrateAll();
     // Before the purge: a stranded batch failed here is purged when its retention has passed.
     await recoverStrandedBatches({
       store: services.workStore,

@@ -16,19 +16,3 @@ export const ActivityNames: { readonly [K in keyof EngineActivities]: string } =
   announceBatch: "announceBatch",
   recordAnnouncementGivenUp: "recordAnnouncementGivenUp",
 };
-
-/**
- * Names of the Document Intelligence-only orchestration that ran before the engine. Kept
- * registered so batches started before an upgrade finish (README: Upgrading).
- */
-export const LegacyOrchestrators = {
-  analyzeBatch: "analyzeBatch",
-  analyzeBatchPart: "analyzeBatchPart",
-} as const;
-
-export const LegacyActivities = {
-  prepareBatch: "prepareBatch",
-  analyzeDocument: "analyzeDocument",
-  finishBatch: "finishBatch",
-  failUnfinishedDocuments: "failUnfinishedDocuments",
-} as const;

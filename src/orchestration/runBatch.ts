@@ -1,4 +1,4 @@
-import type { OrchestrationContext, OrchestrationHandler, Task } from "durable-functions";
+import type { OrchestrationContext, OrchestrationHandler } from "durable-functions";
 import type { EngineActivities } from "../engine/activities.js";
 import type { BatchRef, ItemSpan } from "../engine/refs.js";
 import { activityProxy, all, typed, type ActivityPlan } from "./activityProxy.js";

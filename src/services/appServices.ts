@@ -102,8 +102,8 @@ export function createAppServices(env: NodeJS.ProcessEnv = process.env): AppServ
   // Rate limits hold for the whole app: every instance spends one timeline per upstream, kept in a table.
   const timelines = tableRateTimelines(storage, { prefix: settings.tablePrefix });
   const webhookDeliveries = new WebhookDeliveries(storage, { prefix: settings.tablePrefix, now });
-  let built: AppServices | undefined;
-  const kinds = createKindRegistry(() => built!);
+  // The kinds reach the finished services lazily, when an item runs.
+  const kinds = createKindRegistry(() => built);
   const engine: EngineDeps = {
     store: workStore,
     kinds,
@@ -114,7 +114,7 @@ export function createAppServices(env: NodeJS.ProcessEnv = process.env): AppServ
     limits: { ...DEFAULT_ENGINE_LIMITS, itemsPerLeaf: settings.documentsPerSubOrchestration },
     ...(settings.webhook ? { events: webhookSink({ ...settings.webhook, deliveries: webhookDeliveries, now }) } : {}),
   };
-  built = {
+  const built: AppServices = {
     settings,
     storage,
     store,

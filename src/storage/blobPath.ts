@@ -9,6 +9,8 @@
 
 /** Why the path may not be used, or undefined when it may. */
 export function blobPathProblem(path: string): string | undefined {
+  // Control characters are what this refuses.
+  // eslint-disable-next-line no-control-regex
   const control = /[\u0000-\u001f\u007f]/.exec(path);
   if (control) {
     const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0");

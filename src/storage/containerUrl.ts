@@ -127,6 +127,8 @@ export function parseContainerUrl(raw: string, policy: StorageUrlPolicy, target:
     throw new StorageUrlError(code, `${target}: ${message}`, target);
   };
   if (typeof raw !== "string" || raw.trim() === "") refuse("InvalidContainerUrl", "a container URL is required.");
+  // Control characters are what this refuses.
+  // eslint-disable-next-line no-control-regex
   if (raw !== raw.trim() || /[\s\u0000-\u001f]/.test(raw)) {
     refuse("InvalidContainerUrl", "the URL contains whitespace or control characters; percent-encode them or remove them.");
   }

@@ -82,11 +82,6 @@ export class TableStatusStore implements StatusStore {
     this.accessWait = options.accessWait;
   }
 
-  /** The batches table, for the one-off reading of rows in an older layout (src/kinds/documentIntelligence/legacyBatches.ts). */
-  get batchTable(): TableClient {
-    return this.batches;
-  }
-
   /** Creates the tables once per process. */
   ensureTables(): Promise<void> {
     // The first storage call of a process: on a fresh deployment the identity's roles may still
@@ -189,9 +184,7 @@ export class TableStatusStore implements StatusStore {
         filter: odata`completedAt lt ${cutoff} or deleted eq ${true} or (status eq ${"notStarted"} and updatedAt lt ${cutoff.toISOString()})`,
       },
     });
-    // Rows without `kind` are in an older layout; their own reader migrates them first.
     for await (const entity of entities) {
-      if (typeof entity.kind !== "string") continue;
       const batch = fromBatchEntity(entity);
       // Table queries cannot ask for a column to be absent: never started is checked here.
       if (batch.deleted || batch.completedAt || neverStarted(batch)) yield batch;
@@ -777,8 +770,7 @@ function fromItemEntity(entity: Entity): ItemRecord {
     index: entity.index as number,
     name: entity.name as string,
     status: entity.status as ItemRecord["status"],
-    // Rows written before the engine carried `updatedDateTime`.
-    updatedAt: (entity.updatedAt ?? entity.updatedDateTime) as string,
+    updatedAt: entity.updatedAt as string,
     ...(typeof entity.errorJson === "string" ? { error: parseError(entity.errorJson) } : {}),
     ...(typeof entity.data === "string" ? { data: entity.data } : {}),
     ...(Object.keys(metrics).length ? { metrics } : {}),
@@ -812,20 +804,10 @@ function metricsOf(entity: Record<string, unknown>): ItemMetrics {
   return metrics;
 }
 
-/**
- * Errors are stored as EngineError `{ code, message, details? }`. Rows written before the engine
- * hold DI's error body (`target`, `innererror`, a `details` array at the top): those fields are
- * read back into `details`, which is where the DI kind keeps them now.
- */
-export function parseError(json: string): EngineError {
-  const { code, message, ...rest } = JSON.parse(json) as Record<string, unknown>;
-  const details = rest.details;
-  const current = Object.keys(rest).length === 0 || (Object.keys(rest).length === 1 && isPlainObject(details));
-  return {
-    code: String(code),
-    message: String(message),
-    ...(current ? (isPlainObject(details) ? { details } : {}) : { details: rest }),
-  };
+/** Errors are stored as EngineError `{ code, message, details? }` in JSON. */
+function parseError(json: string): EngineError {
+  const { code, message, details } = JSON.parse(json) as Record<string, unknown>;
+  return { code: String(code), message: String(message), ...(isPlainObject(details) ? { details } : {}) };
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

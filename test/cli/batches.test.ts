@@ -104,7 +104,7 @@ describe("docbatch list, status, cancel and Ctrl-C (the CLI as a process)", () =
     cli.child.stdout.on("data", (chunk: string) => (seen += chunk));
     await new Promise<void>((resolve, reject) => {
       const check = () => (/^ID +FRONT DOOR/m.test(seen) ? resolve() : setTimeout(check, 50));
-      cli.done.then((run) => reject(new Error(`list --watch ended by itself (exit ${run.exitCode}): ${run.stderr}`)));
+      cli.done.then((run) => reject(new Error(`list --watch ended by itself (exit ${run.exitCode}): ${run.stderr}`)), reject);
       check();
     });
     cli.child.kill("SIGINT");

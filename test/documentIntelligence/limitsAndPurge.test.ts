@@ -68,7 +68,7 @@ describe("document limit, sub-orchestrations and the 24-hour purge", () => {
     const gone = await route.get();
     assert.equal(gone.status, "404");
     assert.equal((gone.body as any).error.code, "NotFound");
-    assert.equal(await docbatch.host.durable.getInstance(resultId), undefined);
+    assert.equal(docbatch.host.durable.getInstance(resultId), undefined);
     for (const range of ranges) assert.equal(docbatch.host.durable.getInstance(`${resultId}:${range}`), undefined);
 
     const documents = new TableClient(docbatch.azurite.tableEndpoint, `${TABLE_PREFIX}Documents`, new AzureNamedKeyCredential(docbatch.azurite.accountName, docbatch.azurite.accountKey), { allowInsecureConnection: true });

@@ -82,20 +82,6 @@ describe("table status store", () => {
     assert.equal(await store.deleteItems(old.batchId), 150 + 16);
     assert.deepEqual((await store.readCounts(old.batchId)).counts, { succeeded: 0, failed: 0, skipped: 0, canceled: 0 });
   });
-
-  test("errors stored before the engine (DI's error body) read back with target and innererror in details", async () => {
-    const batch = newBatch();
-    await store.createBatch(batch);
-    await store.addItems(batch.batchId, 0, [{ name: "a.pdf" }]);
-    const table = createAppStorage({ AzureWebJobsStorage: azurite.connectionString }).table(`${tablePrefix}Documents`);
-    await table.updateEntity(
-      { partitionKey: batch.batchId, rowKey: "d000000000", index: 0, name: "a.pdf", status: "failed", updatedDateTime: "2026-01-01T00:00:00.000Z", errorJson: JSON.stringify({ code: "InvalidRequest", message: "Invalid request.", innererror: { code: "InvalidContent", message: "broken" } }) },
-      "Replace",
-    );
-    const item = await store.getItem(batch.batchId, 0);
-    assert.deepEqual(item?.error, { code: "InvalidRequest", message: "Invalid request.", details: { innererror: { code: "InvalidContent", message: "broken" } } });
-    assert.equal(item?.updatedAt, "2026-01-01T00:00:00.000Z");
-  });
 });
 
 statusStoreContract("table status store", async () => {

@@ -64,7 +64,7 @@ export function startCli(args: string[], options: { env?: Record<string, string>
         ? Promise.resolve(stderr)
         : new Promise((resolve, reject) => {
             waiters.push({ pattern, resolve });
-            done.then((run) => reject(new Error(`the CLI ended (exit ${run.exitCode}) before stderr matched ${pattern}:\n${run.stderr}\n${run.stdout}`)));
+            done.then((run) => reject(new Error(`the CLI ended (exit ${run.exitCode}) before stderr matched ${pattern}:\n${run.stderr}\n${run.stdout}`)), reject);
           }),
   };
 }

@@ -102,8 +102,8 @@ describe("DocuDevs upload batches over raw HTTP", () => {
     assert.match(allSources[1]["/statements/0/customer"].text, /ZEBRA/, "OCR lines carry locations too");
     assert.equal((await http.call("GET", `/job/result/${jobGuid}/source-locations?batchIndex=9`)).status, 400);
 
-    const legacy = await http.call("GET", `/job/result/${jobGuid}`);
-    assert.deepEqual(legacy.body, results.body);
+    const unsuffixed = await http.call("GET", `/job/result/${jobGuid}`);
+    assert.deepEqual(unsuffixed.body, results.body);
     const csv = await http.call("GET", `/job/result/${jobGuid}/csv`);
     assert.equal(csv.status, 200);
     assert.match(csv.headers.get("content-type") ?? "", /^text\/csv/);
@@ -223,13 +223,21 @@ function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
-      else if (c === '"') quoted = false;
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
       else field += c;
     } else if (c === '"') quoted = true;
-    else if (c === ",") row.push(field), (field = "");
-    else if (c === "\r" && text[i + 1] === "\n") {
-      row.push(field), rows.push(row), (row = []), (field = ""), i++;
+    else if (c === ",") {
+      row.push(field);
+      field = "";
+    } else if (c === "\r" && text[i + 1] === "\n") {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = "";
+      i++;
     } else field += c;
   }
   return rows;

@@ -99,6 +99,8 @@ function decodeWindows1252(bytes: Uint8Array): string {
 /** Control characters other than tab, line breaks and form feed (C1 ones too) mean binary data. */
 function looksBinary(text: string): boolean {
   let controls = 0;
+  // Control characters are what this looks for.
+  // eslint-disable-next-line no-control-regex
   for (const _ of text.matchAll(/[\u0000-\u0008\u000e-\u001f\u007f-\u009f]/g)) controls++;
   return controls > 0 && controls > text.length / 1000;
 }

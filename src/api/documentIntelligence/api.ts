@@ -2,7 +2,6 @@ import pLimit from "p-limit";
 import type { BatchRunner } from "../../engine/batches.js";
 import type { BatchRecord } from "../../engine/model.js";
 import { InvalidContinuationTokenError } from "../../engine/statusStore.js";
-import { legacyBatchRows } from "../../kinds/documentIntelligence/legacyBatches.js";
 import { DOCUMENT_INTELLIGENCE_KIND, type DocumentIntelligenceSpec } from "../../kinds/documentIntelligence/spec.js";
 import type { AppServices } from "../../services/appServices.js";
 import { parseContainerUrl, StorageUrlError, type ContainerLocation } from "../../storage/containerUrl.js";
@@ -200,10 +199,9 @@ function requireResultId(resultId: string): void {
   }
 }
 
-/** The batch of this model, also when its row is still in the layout from before the engine. */
-async function findBatch<T>(modelId: string, resultId: string, services: AppServices, read: () => Promise<T | undefined>, batchOf: (found: T) => BatchRecord): Promise<T> {
-  let found = await read();
-  if (!found && (await legacyBatchRows(services.store).migrate(modelId, resultId))) found = await read();
+/** The batch of this model: one missing, deleted or of another model is ResultNotFound. */
+async function findBatch<T>(modelId: string, resultId: string, read: () => Promise<T | undefined>, batchOf: (found: T) => BatchRecord): Promise<T> {
+  const found = await read();
   const batch = found === undefined ? undefined : batchOf(found);
   if (found === undefined || !batch || batch.deleted || batch.labels?.modelId !== modelId) throw DiError.resultNotFound(resultId);
   return found;
@@ -211,7 +209,7 @@ async function findBatch<T>(modelId: string, resultId: string, services: AppServ
 
 async function getBatch(modelId: string, resultId: string, services: AppServices): Promise<ApiResponse> {
   requireResultId(resultId);
-  const { batch, counts } = await findBatch(modelId, resultId, services, () => services.store.getSummary(KIND, resultId), (found) => found.batch);
+  const { batch, counts } = await findBatch(modelId, resultId, () => services.store.getSummary(KIND, resultId), (found) => found.batch);
   const details = batch.itemCount === undefined ? undefined : mapPages(services.pollItems.listItems(batch.batchId, batch.itemCount), (document) => detailOf(batch, document));
   const summary = summarize(batch, counts);
   const done = summary.status === "succeeded" || summary.status === "failed" || summary.status === "canceled";
@@ -234,7 +232,6 @@ async function listBatches(modelId: string, url: URL, apiVersion: string, servic
     throw DiError.invalidArgument("InvalidParameter", "maxpagesize must be a positive whole number.", "maxpagesize");
   }
   const maxPageSize = Math.min(requested, MAX_LIST_PAGE_SIZE);
-  await legacyBatchRows(services.store).migrateAll();
   const page = await services.store
     .listBatches(KIND, { maxPageSize, labels: { modelId }, continuationToken: url.searchParams.get("continuationToken") ?? undefined })
     .catch((error: unknown) => {
@@ -258,7 +255,7 @@ async function listBatches(modelId: string, url: URL, apiVersion: string, servic
  */
 async function deleteBatch(modelId: string, resultId: string, { services, runner }: OperationCall): Promise<ApiResponse> {
   requireResultId(resultId);
-  await findBatch(modelId, resultId, services, () => services.store.getBatch(KIND, resultId), (found) => found);
+  await findBatch(modelId, resultId, () => services.store.getBatch(KIND, resultId), (found) => found);
   const outcome = await services.batches(runner).delete(KIND, resultId);
   if (outcome === "notFound") throw DiError.resultNotFound(resultId);
   return { status: 204 };
