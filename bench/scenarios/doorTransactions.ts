@@ -114,7 +114,7 @@ async function runUploadBatch(docbatch: Docbatch, items: number, startCounting: 
   const call = async (path: string, body: BodyInit, json: boolean) => {
     const response = await fetch(`${docbatch.host.url}${path}`, { method: "POST", headers: json ? { ...headers, "content-type": "application/json" } : headers, body });
     if (response.status !== 200) throw new Error(`POST ${path}: ${response.status} ${await response.text()}`);
-    return response.json() as Promise<any>;
+    return response.json() as Promise<{ jobGuid: string }>;
   };
   startCounting();
   const { jobGuid } = await call("/document/batch", JSON.stringify({ maxConcurrency: 8 }), true);
