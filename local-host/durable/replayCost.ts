@@ -17,37 +17,26 @@ export interface ReplayCost {
  */
 export function measureSynchronousRun<A extends unknown[], R>(callback: (...args: A) => R, record: (cost: ReplayCost) => void): (...args: A) => R {
   return function measured(this: unknown, ...args: A): R {
-    const cpuBefore = threadCpuClock.nowMs();
+    const cpuBefore = processCpuClock.nowMs();
     const wallBefore = performance.now();
     try {
       return callback.apply(this, args);
     } finally {
       const wallMs = performance.now() - wallBefore;
-      record({ cpuMs: threadCpuClock.nowMs() - cpuBefore, wallMs });
+      record({ cpuMs: processCpuClock.nowMs() - cpuBefore, wallMs });
     }
   };
 }
 
-export interface CpuClock {
-  /** "thread" when only the calling thread is counted, "process" when all its threads are. */
-  readonly scope: "thread" | "process";
-  nowMs(): number;
-}
-
 /**
- * CPU time of the calling (JS) thread where Node can tell (`process.threadCpuUsage()`, Node 23.9+),
- * else of the whole process (`process.cpuUsage()`), which also counts V8's compiler and GC threads
- * and libuv's pool while the section runs. Both come from getrusage and are exact at any moment;
- * Linux's /proc/thread-self/schedstat is not (it lags by up to a scheduler tick after a wake-up,
- * so short sections that follow I/O read as almost nothing).
+ * CPU time of the whole process (`process.cpuUsage()`, getrusage RUSAGE_SELF), which also counts
+ * V8's compiler and GC threads and libuv's pool while the section runs. Not the JS thread alone
+ * (`process.threadCpuUsage()`, Node 22.19+/23.9+): Linux answers RUSAGE_THREAD from the running
+ * thread's runtime as of its last scheduler update, so a section shorter than a tick often reads
+ * as nothing (on Node 22 a window of 16 short replays summed to 0 ms in CI). RUSAGE_SELF brings
+ * the running thread's runtime up to date first, as /proc/thread-self/schedstat does not either.
  */
-export const threadCpuClock: CpuClock = pickClock();
-
-function pickClock(): CpuClock {
-  const threadCpuUsage = (process as { threadCpuUsage?: () => NodeJS.CpuUsage }).threadCpuUsage;
-  if (typeof threadCpuUsage === "function") return { scope: "thread", nowMs: () => micros(threadCpuUsage.call(process)) / 1000 };
-  return { scope: "process", nowMs: () => micros(process.cpuUsage()) / 1000 };
-}
+export const processCpuClock = { nowMs: () => micros(process.cpuUsage()) / 1000 };
 
 function micros(usage: NodeJS.CpuUsage): number {
   return usage.user + usage.system;

@@ -174,10 +174,7 @@ describe("Durable Functions", () => {
     const replayCpuMs = after.orchestratorCpuMs - before.orchestratorCpuMs;
     const replayWallMs = after.orchestratorWallMs - before.orchestratorWallMs;
     assert.ok(after.replays - before.replays >= 16);
-    // Replays are measured at all (over the app's life so far: one CI run saw this window's sums
-    // at 0 under heavy load, unexplained), and the window's sums never exceed the process's.
-    assert.ok(Number.isFinite(replayCpuMs) && Number.isFinite(replayWallMs) && replayCpuMs >= 0 && replayWallMs >= 0, `replay CPU ${replayCpuMs} ms, wall ${replayWallMs} ms`);
-    assert.ok(after.orchestratorCpuMs > 0 && after.orchestratorWallMs > 0, `since start: replay CPU ${after.orchestratorCpuMs} ms, wall ${after.orchestratorWallMs} ms`);
+    assert.ok(replayCpuMs > 0 && replayWallMs > 0, `replay CPU ${replayCpuMs} ms, wall ${replayWallMs} ms`);
     assert.ok(replayCpuMs <= (cpu.user + cpu.system) / 1000, `replay CPU ${replayCpuMs} ms, process CPU ${(cpu.user + cpu.system) / 1000} ms`);
     assert.ok(replayWallMs <= wallMs, `replay wall ${replayWallMs} ms, elapsed ${wallMs} ms`);
   });
